@@ -1,0 +1,161 @@
+/**
+ * The contract between the simulated PBX model (simulator/core) and its ARI façade
+ * (simulator/ari). The façade turns HTTP/WebSocket into these calls; the model is Asterisk's
+ * state and media. Model methods throw AriError for what Asterisk answers with a 4xx/5xx, with
+ * Asterisk's own status and message (res/ari/resource_*.c), e.g. new AriError(404, 'Channel not found').
+ */
+import type {
+  AsteriskInfo,
+  Bridge,
+  Channel,
+  LiveRecording,
+  Module,
+  PbxEvent,
+  Playback,
+  StoredRecording,
+} from '../../engine/ari/models.js';
+
+export class AriError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'AriError';
+    this.status = status;
+  }
+}
+
+export interface OriginateParams {
+  endpoint: string;
+  extension?: string;
+  context?: string;
+  priority?: number;
+  label?: string;
+  app?: string;
+  appArgs?: string;
+  callerId?: string;
+  timeout?: number;
+  channelId?: string;
+  otherChannelId?: string;
+  originator?: string;
+  /** e.g. "slin" or "slin16,ulaw": the formats the Local channel runs at (see trace s14). */
+  formats?: string;
+  variables?: Record<string, string>;
+}
+
+export interface SnoopParams {
+  spy?: 'none' | 'both' | 'out' | 'in';
+  whisper?: 'none' | 'both' | 'out' | 'in';
+  app: string;
+  appArgs?: string;
+  snoopId?: string;
+}
+
+export interface ContinueParams {
+  context?: string;
+  extension?: string;
+  priority?: number;
+  label?: string;
+}
+
+export interface PlayParams {
+  media: string[];
+  lang?: string;
+  offsetms?: number;
+  skipms?: number;
+  playbackId?: string;
+}
+
+export interface RecordParams {
+  name: string;
+  format: string;
+  maxDurationSeconds?: number;
+  maxSilenceSeconds?: number;
+  ifExists?: 'fail' | 'overwrite' | 'append';
+  beep?: boolean;
+  terminateOn?: string;
+}
+
+export interface ExternalMediaParams {
+  app: string;
+  channelId?: string;
+  external_host: string;
+  encapsulation?: 'rtp' | 'audiosocket' | string;
+  transport?: 'udp' | 'tcp' | string;
+  connection_type?: 'client' | 'server' | string;
+  format: string;
+  direction?: string;
+  data?: string;
+  variables?: Record<string, string>;
+}
+
+export interface BridgeCreateParams {
+  type?: string;
+  bridgeId?: string;
+  name?: string;
+}
+
+/**
+ * Which applications an event goes to. Asterisk delivers an event to the apps subscribed to the
+ * channel/bridge it concerns (an app subscribes by owning it in Stasis, originating it with `app`,
+ * or creating the bridge); sockets opened with subscribeAll=true get every event.
+ */
+export interface EventRoute {
+  apps: ReadonlySet<string>;
+}
+
+export type PbxEventListener = (event: PbxEvent, route: EventRoute) => void;
+
+export interface Pbx {
+  /** e.g. "02:fc:00:00:00:01" */
+  readonly asteriskId: string;
+
+  onEvent(listener: PbxEventListener): () => void;
+
+  /** The ARI layer reports when an app's events WebSocket connects/disconnects. Stasis() needs it. */
+  registerApp(app: string): void;
+  unregisterApp(app: string): void;
+
+  // channels
+  listChannels(): Channel[];
+  getChannel(id: string): Channel;
+  originate(params: OriginateParams): Channel;
+  hangup(id: string, reason?: string): void;
+  answer(id: string): void;
+  getVariable(id: string, name: string): string;
+  setVariable(id: string, name: string, value: string): void;
+  snoop(id: string, params: SnoopParams): Channel;
+  continueInDialplan(id: string, params: ContinueParams): void;
+  play(id: string, params: PlayParams): Playback;
+  record(id: string, params: RecordParams): LiveRecording;
+  sendDtmf(id: string, dtmf: string, durationMs?: number): void;
+  externalMedia(params: ExternalMediaParams): Channel;
+
+  // bridges
+  listBridges(): Bridge[];
+  getBridge(id: string): Bridge;
+  createBridge(params: BridgeCreateParams): Bridge;
+  addChannel(bridgeId: string, channelIds: string[]): void;
+  removeChannel(bridgeId: string, channelIds: string[]): void;
+  destroyBridge(id: string): void;
+  playOnBridge(id: string, params: PlayParams): Playback;
+
+  // playbacks
+  getPlayback(id: string): Playback;
+  stopPlayback(id: string): void;
+
+  // recordings
+  getLiveRecording(name: string): LiveRecording;
+  stopLiveRecording(name: string): void;
+  listStoredRecordings(): StoredRecording[];
+  getStoredRecording(name: string): StoredRecording;
+  /** Absolute path of the stored recording's file, for GET /recordings/stored/{name}/file. */
+  storedRecordingFile(name: string): { path: string; contentType: string };
+  deleteStoredRecording(name: string): void;
+
+  // asterisk
+  info(): AsteriskInfo;
+  getModule(name: string): Module;
+
+  /** Stops timers, closes AudioSocket connections, hangs up everything. */
+  close(): Promise<void>;
+}
