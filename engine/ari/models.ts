@@ -131,6 +131,8 @@ export type AriEvent =
   | (EventBase & { type: 'BridgeDestroyed'; bridge: Bridge })
   | (EventBase & { type: 'PlaybackStarted'; playback: Playback })
   | (EventBase & { type: 'PlaybackFinished'; playback: Playback })
+  /** Between the media of a multi-media playback (res_stasis_playback.c state "continuing"). */
+  | (EventBase & { type: 'PlaybackContinuing'; playback: Playback })
   | (EventBase & { type: 'RecordingStarted'; recording: LiveRecording })
   | (EventBase & { type: 'RecordingFinished'; recording: LiveRecording })
   | (EventBase & { type: 'RecordingFailed'; recording: LiveRecording })

@@ -155,7 +155,42 @@ export interface Pbx {
   // asterisk
   info(): AsteriskInfo;
   getModule(name: string): Module;
+  /** GET /asterisk/modules (additive). */
+  listModules?(): Module[];
+
+  /**
+   * externalMedia that resolves once the AudioSocket connection is up, and rejects with
+   * AriError 500 when it cannot be made, as Asterisk answers the HTTP request (additive; the
+   * synchronous externalMedia() returns at once and hangs the channel up if the connect fails).
+   */
+  externalMediaAsync?(params: ExternalMediaParams): Promise<Channel>;
+
+  /** Fault injection for the control API (additive). */
+  readonly faults?: SimFaults;
 
   /** Stops timers, closes AudioSocket connections, hangs up everything. */
   close(): Promise<void>;
 }
+
+/**
+ * Faults the simulator can inject for tests and the control API. Channel ids that do not exist
+ * throw AriError(404, 'Channel not found').
+ */
+export interface SimFaults {
+  /** Every AudioSocket connect (dialplan app and externalMedia) fails with "Connection refused". */
+  refuseAudioSocketConnects(refuse: boolean): void;
+  /** Every AudioSocket connect waits this long first (0 = no delay). */
+  delayAudioSocketConnects(ms: number): void;
+  /**
+   * Breaks the channel's AudioSocket connection now, as a network failure: `reset` sends a TCP
+   * RST, `close` a FIN. Asterisk sees a read error: the AudioSocket app fails and the channel is
+   * hung up; an externalMedia channel is hung up. Returns false when the channel has no
+   * AudioSocket connection.
+   */
+  dropAudioSocket(channelId: string, how?: 'reset' | 'close'): boolean;
+  /** Hangs the channel up after `ms`, as ARI DELETE with the cause would (default 16). */
+  hangupAfter(channelId: string, ms: number, cause?: number): void;
+  /** Back to no faults (pending hangupAfter timers are cancelled). */
+  clear(): void;
+}
+

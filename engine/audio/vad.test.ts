@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { applyGainDb, concat, dbfs, durationMs, fromSamples, mix, silence } from './pcm.js';
+import { tone } from './tone.js';
+import { parseWav } from './wav.js';
+import { VoiceActivityDetector, detectSpeechSegments, type VadEvent, type VadFrame } from './vad.js';
+
+const FIXTURES = new URL('../../fixtures/audio/', import.meta.url);
+const fixture = (name: string) => parseWav(readFileSync(new URL(name, FIXTURES)));
+
+/** A vowel-like sound: 140 Hz harmonics with a 1/k spectrum and a 4 Hz syllable wobble. */
+function voiced(ms: number, rate: number, levelDbfs = -20): Buffer {
+  const n = Math.round((rate * ms) / 1000);
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    let v = 0;
+    for (let k = 1; k * 140 < 3400; k++) v += Math.sin(2 * Math.PI * 140 * k * t + k) / k;
+    x[i] = v * (0.75 + 0.25 * Math.sin(2 * Math.PI * 4 * t));
+  }
+  let ms2 = 0;
+  for (const v of x) ms2 += v * v;
+  const scale = (32768 * 10 ** (levelDbfs / 20)) / Math.sqrt(ms2 / n);
+  return fromSamples(Int16Array.from(x, (v) => Math.round(v * scale)));
+}
+
+/** Deterministic white noise at an RMS level (a small LCG, so tests never flake). */
+function whiteNoise(ms: number, rate: number, levelDbfs: number, seed = 1): Buffer {
+  const n = Math.round((rate * ms) / 1000);
+  const amp = 32768 * 10 ** (levelDbfs / 20) * Math.sqrt(3);
+  let s = seed;
+  return fromSamples(
+    Int16Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return Math.round((s / 2 ** 32 - 0.5) * 2 * amp);
+    }),
+  );
+}
+
+/** Silence and voiced stretches alternating, starting with silence: durations in ms. */
+function alternate(rate: number, ...ms: number[]): Buffer {
+  return concat(ms.map((d, i) => (i % 2 === 0 ? silence(rate, d) : voiced(d, rate))));
+}
+
+const segmentsOf = (pcm: Buffer, rate: number, opts = {}) =>
+  detectSpeechSegments(pcm, rate, opts).map((s) => [Math.round(s.startMs), Math.round(s.endMs)]);
+
+describe('VoiceActivityDetector on generated signals', () => {
+  for (const rate of [8000, 16000]) {
+    it(`finds two bursts in quiet noise at ${rate} Hz, with their boundaries`, () => {
+      const speech = alternate(rate, 500, 1200, 800, 600, 700);
+      const pcm = mix(speech, whiteNoise(3800, rate, -60));
+      const segs = segmentsOf(pcm, rate);
+      expect(segs).toHaveLength(2);
+      const expected = [
+        [500, 1700],
+        [2500, 3100],
+      ];
+      segs.forEach(([start, end], i) => {
+        expect(Math.abs(start - expected[i][0])).toBeLessThanOrEqual(30);
+        expect(Math.abs(end - expected[i][1])).toBeLessThanOrEqual(30);
+      });
+    });
+  }
+
+  it('stays quiet in digital silence and in low-level noise', () => {
+    expect(segmentsOf(silence(8000, 3000), 8000)).toEqual([]);
+    expect(segmentsOf(whiteNoise(3000, 8000, -45), 8000)).toEqual([]);
+    expect(segmentsOf(whiteNoise(3000, 16000, -50), 16000)).toEqual([]);
+    expect(segmentsOf(whiteNoise(3000, 8000, -75), 8000)).toEqual([]);
+  });
+
+  it('ignores loud hum below the speech band', () => {
+    expect(segmentsOf(tone(50, 3000, 8000, 0.3), 8000)).toEqual([]);
+  });
+
+  it('ignores a click shorter than the onset time', () => {
+    const pcm = concat([silence(8000, 500), voiced(40, 8000, -10), silence(8000, 1000)]);
+    expect(segmentsOf(pcm, 8000)).toEqual([]);
+  });
+
+  it('bridges a pause shorter than the hangover and splits at a longer one', () => {
+    const short = alternate(8000, 300, 500, 150, 500, 600);
+    expect(segmentsOf(short, 8000)).toHaveLength(1);
+    const long = alternate(8000, 300, 500, 500, 500, 600);
+    expect(segmentsOf(long, 8000)).toHaveLength(2);
+    expect(segmentsOf(short, 8000, { minSilenceMs: 100 })).toHaveLength(2);
+  });
+
+  it('respects the dBFS floor', () => {
+    const quiet = concat([silence(8000, 300), voiced(800, 8000, -62), silence(8000, 500)]);
+    expect(segmentsOf(quiet, 8000)).toEqual([]);
+    expect(segmentsOf(quiet, 8000, { floorDbfs: -70 })).toHaveLength(1);
+  });
+
+  it('respects the SNR margin', () => {
+    // In the 300–3400 Hz band this speech is about 14 dB over the noise (most of its energy is in
+    // the 140 Hz fundamental): found with the default 10 dB margin, not with 25 dB.
+    const speech = concat([silence(8000, 2000), voiced(1000, 8000, -28), silence(8000, 500)]);
+    const pcm = mix(speech, whiteNoise(3500, 8000, -45));
+    expect(segmentsOf(pcm, 8000)).toHaveLength(1);
+    expect(segmentsOf(pcm, 8000, { snrDb: 25 })).toEqual([]);
+  });
+
+  it('adapts when the line noise rises for good', () => {
+    const pcm = concat([whiteNoise(2000, 8000, -65, 1), whiteNoise(12000, 8000, -30, 2)]);
+    const segs = segmentsOf(pcm, 8000);
+    // The jump may read as speech for a while, but not for ever and not again.
+    expect(segs.length).toBeLessThanOrEqual(1);
+    if (segs.length === 1) expect(segs[0][1]).toBeLessThan(2000 + 3000 + 500);
+  });
+
+  it('reports when each decision was possible, after the onset and hangover', () => {
+    const events: VadEvent[] = [];
+    const vad = new VoiceActivityDetector({ rate: 8000, minSpeechMs: 100, minSilenceMs: 300 });
+    const pcm = concat([silence(8000, 400), voiced(1000, 8000), silence(8000, 600)]);
+    events.push(...vad.push(pcm));
+    expect(events.map((e) => e.type)).toEqual(['speech-start', 'speech-end']);
+    const [start, end] = events;
+    expect(start.detectedAtMs - start.atMs).toBeGreaterThanOrEqual(100 - 20);
+    expect(start.detectedAtMs - start.atMs).toBeLessThanOrEqual(100 + 20);
+    expect(end.detectedAtMs - end.atMs).toBeGreaterThanOrEqual(300 - 20);
+    expect(end.type === 'speech-end' && Math.abs(end.speechMs - 1000)).toBeLessThanOrEqual(30);
+    expect(start.sample).toBe(Math.round((start.atMs * 8000) / 1000));
+  });
+
+  it('gives the same events whatever the chunk sizes', () => {
+    const pcm = mix(alternate(16000, 500, 700, 700), whiteNoise(1900, 16000, -55));
+    const whole = new VoiceActivityDetector({ rate: 16000 });
+    const reference = [...whole.push(pcm), ...whole.flush()];
+    expect(reference.length).toBe(2);
+    for (const step of [2, 333, 640, 1001]) {
+      const vad = new VoiceActivityDetector({ rate: 16000 });
+      const events: VadEvent[] = [];
+      for (let at = 0; at < pcm.length; at += step) events.push(...vad.push(pcm.subarray(at, at + step)));
+      events.push(...vad.flush());
+      expect(events).toEqual(reference);
+    }
+  });
+
+  it('closes open speech on flush and exposes its state', () => {
+    const frames: VadFrame[] = [];
+    const vad = new VoiceActivityDetector({ rate: 8000, onFrame: (f) => frames.push(f) });
+    vad.push(concat([silence(8000, 200), voiced(500, 8000)]));
+    expect(vad.speaking).toBe(true);
+    expect(vad.positionMs).toBe(700);
+    expect(frames).toHaveLength(35);
+    expect(frames.some((f) => f.speechLike)).toBe(true);
+    const events = vad.flush();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'speech-end' });
+    expect(Math.abs(events[0].atMs - 700)).toBeLessThanOrEqual(20);
+    expect(vad.speaking).toBe(false);
+  });
+});
+
+describe('VoiceActivityDetector on the speech fixtures', () => {
+  const names = [
+    'caller-hello',
+    'caller-question',
+    'caller-interrupt',
+    'agent-greeting',
+    'agent-reply-1',
+    'agent-reply-2',
+    'agent-long-answer',
+  ];
+  for (const name of names) {
+    for (const rate of ['8k', '16k']) {
+      it(`${name}-${rate}: one utterance, 300 ms of silence each side (±100 ms)`, () => {
+        const wav = fixture(`${name}-${rate}.wav`);
+        const total = durationMs(wav.pcm, wav.rate);
+        const segs = segmentsOf(wav.pcm, wav.rate);
+        expect(segs).toHaveLength(1);
+        expect(Math.abs(segs[0][0] - 300)).toBeLessThanOrEqual(100);
+        expect(Math.abs(segs[0][1] - (total - 300))).toBeLessThanOrEqual(100);
+      });
+    }
+  }
+
+  it('finds caller speech in the pink noise fixture, once, at the right place', () => {
+    const noise = fixture('noise-pink-8k.wav').pcm;
+    const hello = fixture('caller-hello-8k.wav').pcm;
+    const pcm = mix(concat([silence(8000, 1500), hello]), concat([noise, noise]));
+    const segs = segmentsOf(pcm, 8000);
+    expect(segs).toHaveLength(1);
+    expect(Math.abs(segs[0][0] - 1800)).toBeLessThanOrEqual(100);
+    expect(Math.abs(segs[0][1] - (1500 + durationMs(hello, 8000) - 300))).toBeLessThanOrEqual(100);
+  });
+
+  it('finds quiet speech (-35 dBFS) over the noise, and nothing in the noise alone', () => {
+    const noise = fixture('noise-pink-8k.wav').pcm;
+    expect(segmentsOf(noise, 8000)).toEqual([]);
+    expect(segmentsOf(fixture('silence-3s-8k.wav').pcm, 8000)).toEqual([]);
+    const question = fixture('caller-question-8k.wav').pcm;
+    const quiet = applyGainDb(question, -15);
+    expect(dbfs(quiet)).toBeLessThan(-35);
+    const pcm = mix(concat([silence(8000, 1000), quiet]), noise);
+    expect(segmentsOf(pcm, 8000)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,409 @@
+/**
+ * Voice-activity detection for telephone audio (8 or 16 kHz s16le mono), from the signal itself.
+ *
+ * Each 20 ms frame is measured in the speech band (300–3400 Hz, by a 2nd-order high-pass and
+ * low-pass), which ignores hum, DC and, at 16 kHz, hiss above the telephone band. A frame is
+ * speech-like when its band level is
+ *   - above an absolute floor (`floorDbfs`), so digital near-silence never counts, and
+ *   - `snrDb` above an adaptive noise floor (lowered by `hysteresisDb` while speech goes on), and
+ *   - not dominated by energy outside the band (`minBandRatio` of the frame's AC energy), so
+ *     low-frequency thumps and pops whose skirts leak into the band do not count.
+ * The noise floor falls quickly to quieter frames, creeps up slowly through louder ones, and is
+ * pulled up to the quietest frame of the last `noiseWindowMs` so that a lasting rise in line
+ * noise stops reading as speech after a few seconds.
+ *
+ * Speech starts after `minSpeechMs` of consecutive speech-like frames and ends after
+ * `minSilenceMs` without; the reported times are where the speech actually began and ended
+ * (refined to 5 ms sub-blocks), counted in samples from the first sample pushed, so they do not
+ * depend on when the audio arrived. `detectedAtMs` says when the decision could be made.
+ *
+ * Not handled: steady tones (a DTMF digit or a 1 kHz test tone in band is speech-like).
+ */
+import { FULL_SCALE, samples } from './pcm.js';
+
+export interface VadOptions {
+  /** Sample rate of the audio pushed (8000 or 16000 typically). */
+  rate: number;
+  /** Analysis frame, ms (20). */
+  frameMs?: number;
+  /** Band level (dBFS) below which a frame is never speech (-55). */
+  floorDbfs?: number;
+  /** Margin over the noise floor, dB, for a frame to be speech-like (10). */
+  snrDb?: number;
+  /** How much lower the margin is while speech goes on, dB (3). */
+  hysteresisDb?: number;
+  /** Consecutive speech-like time before speech-start, ms (100). */
+  minSpeechMs?: number;
+  /** Time without speech-like frames before speech-end, ms (300). */
+  minSilenceMs?: number;
+  /** Noise floor assumed before any audio, dBFS; the first frame lowers it, never raises it (-50). */
+  initialNoiseDbfs?: number;
+  /**
+   * Window over which the quietest frame bounds the noise floor from below, ms (3000): about how
+   * long a lasting rise in line noise can read as speech.
+   */
+  noiseWindowMs?: number;
+  /**
+   * Minimum share of the frame's AC energy inside 300–3400 Hz (0.1): rejects rumble and pops.
+   * Kept low because voiced speech from a wideband phone can carry most of its energy in the
+   * fundamental, below 300 Hz.
+   */
+  minBandRatio?: number;
+  /** Called for every analysed frame (for tuning and diagnostics). */
+  onFrame?: (frame: VadFrame) => void;
+}
+
+export interface VadFrame {
+  /** Start of the frame, ms from the first sample. */
+  atMs: number;
+  /** Level in 300–3400 Hz, dBFS (-120 for digital silence). */
+  bandDbfs: number;
+  noiseFloorDbfs: number;
+  /** Share of the frame's AC energy inside the band. */
+  bandRatio: number;
+  /** Zero crossings per sample of the band-passed signal. */
+  zeroCrossingRate: number;
+  speechLike: boolean;
+  speaking: boolean;
+}
+
+export type VadEvent =
+  | { type: 'speech-start'; atMs: number; sample: number; detectedAtMs: number }
+  | { type: 'speech-end'; atMs: number; sample: number; detectedAtMs: number; speechMs: number };
+
+const SILENT_DB = -120;
+const SUB_BLOCK_MS = 5;
+/** Noise floor movement per frame, dB. */
+const FALL_FACTOR = 0.5;
+const RISE_IN_NOISE_DB = 0.3;
+const RISE_IN_SPEECH_DB = 0.02;
+/** The quietest recent frame minus this bounds the noise floor from below. */
+const WINDOW_MIN_MARGIN_DB = 3;
+
+/** A biquad section in direct form I with its state (RBJ audio-EQ cookbook coefficients). */
+class Biquad {
+  private x1 = 0;
+  private x2 = 0;
+  private y1 = 0;
+  private y2 = 0;
+  private constructor(
+    private readonly b0: number,
+    private readonly b1: number,
+    private readonly b2: number,
+    private readonly a1: number,
+    private readonly a2: number,
+  ) {}
+
+  static highPass(rate: number, freq: number, q = Math.SQRT1_2): Biquad {
+    const w = (2 * Math.PI * freq) / rate;
+    const alpha = Math.sin(w) / (2 * q);
+    const cos = Math.cos(w);
+    const a0 = 1 + alpha;
+    return new Biquad((1 + cos) / 2 / a0, -(1 + cos) / a0, (1 + cos) / 2 / a0, (-2 * cos) / a0, (1 - alpha) / a0);
+  }
+
+  static lowPass(rate: number, freq: number, q = Math.SQRT1_2): Biquad {
+    const w = (2 * Math.PI * freq) / rate;
+    const alpha = Math.sin(w) / (2 * q);
+    const cos = Math.cos(w);
+    const a0 = 1 + alpha;
+    return new Biquad((1 - cos) / 2 / a0, (1 - cos) / a0, (1 - cos) / 2 / a0, (-2 * cos) / a0, (1 - alpha) / a0);
+  }
+
+  step(x: number): number {
+    const y = this.b0 * x + this.b1 * this.x1 + this.b2 * this.x2 - this.a1 * this.y1 - this.a2 * this.y2;
+    this.x2 = this.x1;
+    this.x1 = x;
+    this.y2 = this.y1;
+    this.y1 = y;
+    return y;
+  }
+}
+
+function toDb(meanSquare: number): number {
+  return meanSquare > 0 ? Math.max(SILENT_DB, 10 * Math.log10(meanSquare / (FULL_SCALE * FULL_SCALE))) : SILENT_DB;
+}
+
+interface FrameAnalysis {
+  bandDb: number;
+  bandRatio: number;
+  zcr: number;
+  /** Band level of each 5 ms sub-block, dBFS. */
+  subDb: number[];
+}
+
+export class VoiceActivityDetector {
+  readonly rate: number;
+  private readonly frameSamples: number;
+  private readonly subSamples: number;
+  private readonly floorDbfs: number;
+  private readonly snrDb: number;
+  private readonly hysteresisDb: number;
+  private readonly minSpeechFrames: number;
+  private readonly minSilenceFrames: number;
+  private readonly initialNoiseDbfs: number;
+  private readonly minBandRatio: number;
+  private readonly onFrame: ((frame: VadFrame) => void) | undefined;
+  private readonly windowFrames: number;
+
+  private highPass!: Biquad;
+  private lowPass!: Biquad;
+  private pending = new Int16Array(0);
+  private carry: Buffer | undefined;
+  private frameIndex = 0;
+  private noiseDb = NaN;
+  private recentDb: number[] = [];
+  private isSpeaking = false;
+  /** Run of speech-like frames while not speaking: first frame index, or -1. */
+  private onsetFrame = -1;
+  private onsetSample = 0;
+  private silentFrames = 0;
+  private lastSpeechFrame = -1;
+  private lastSpeechSubDb: number[] = [];
+  private speechStartSample = 0;
+  private previous: FrameAnalysis | undefined;
+  /** The threshold in force when the last speech-like frame was judged. */
+  private lastThresholdDb = 0;
+
+  constructor(opts: VadOptions) {
+    if (!(opts.rate >= 4000)) throw new RangeError(`VAD rate must be at least 4000 Hz, got ${opts.rate}`);
+    this.rate = opts.rate;
+    const frameMs = opts.frameMs ?? 20;
+    this.frameSamples = Math.round((this.rate * frameMs) / 1000);
+    this.subSamples = Math.max(1, Math.round((this.rate * SUB_BLOCK_MS) / 1000));
+    this.floorDbfs = opts.floorDbfs ?? -55;
+    this.snrDb = opts.snrDb ?? 10;
+    this.hysteresisDb = opts.hysteresisDb ?? 3;
+    this.minSpeechFrames = Math.max(1, Math.round((opts.minSpeechMs ?? 100) / frameMs));
+    this.minSilenceFrames = Math.max(1, Math.round((opts.minSilenceMs ?? 300) / frameMs));
+    this.initialNoiseDbfs = opts.initialNoiseDbfs ?? -50;
+    this.minBandRatio = opts.minBandRatio ?? 0.1;
+    this.windowFrames = Math.max(1, Math.round((opts.noiseWindowMs ?? 3000) / frameMs));
+    this.onFrame = opts.onFrame;
+    this.reset();
+  }
+
+  /** True between speech-start and speech-end. */
+  get speaking(): boolean {
+    return this.isSpeaking;
+  }
+
+  /** The current noise floor estimate, dBFS (NaN before the first frame). */
+  get noiseFloorDbfs(): number {
+    return this.noiseDb;
+  }
+
+  /** Audio analysed so far, ms. */
+  get positionMs(): number {
+    return this.ms(this.frameIndex * this.frameSamples);
+  }
+
+  /** Forgets all state, as if newly made. */
+  reset(): void {
+    const rate = this.rate;
+    this.highPass = Biquad.highPass(rate, 300);
+    this.lowPass = Biquad.lowPass(rate, Math.min(3400, rate * 0.45));
+    this.pending = new Int16Array(0);
+    this.carry = undefined;
+    this.frameIndex = 0;
+    this.noiseDb = NaN;
+    this.recentDb = [];
+    this.isSpeaking = false;
+    this.onsetFrame = -1;
+    this.silentFrames = 0;
+    this.lastSpeechFrame = -1;
+    this.previous = undefined;
+  }
+
+  /** Analyses more audio (any length); returns the events it completes. */
+  push(pcm: Buffer): VadEvent[] {
+    let bytes = pcm;
+    if (this.carry) {
+      bytes = Buffer.concat([this.carry, pcm]);
+      this.carry = undefined;
+    }
+    if (bytes.length % 2 === 1) {
+      this.carry = Buffer.from(bytes.subarray(bytes.length - 1));
+      bytes = bytes.subarray(0, bytes.length - 1);
+    }
+    const input = samples(bytes);
+    const all = new Int16Array(this.pending.length + input.length);
+    all.set(this.pending);
+    all.set(input, this.pending.length);
+    const events: VadEvent[] = [];
+    let at = 0;
+    for (; at + this.frameSamples <= all.length; at += this.frameSamples) {
+      this.processFrame(all.subarray(at, at + this.frameSamples), events);
+    }
+    this.pending = all.slice(at);
+    return events;
+  }
+
+  /** Ends the stream: analyses what is buffered and closes open speech. Then resets. */
+  flush(): VadEvent[] {
+    const events: VadEvent[] = [];
+    if (this.pending.length > 0) {
+      const last = new Int16Array(this.frameSamples);
+      last.set(this.pending);
+      this.processFrame(last, events);
+    }
+    if (this.isSpeaking) events.push(this.endEvent(undefined));
+    this.reset();
+    return events;
+  }
+
+  private ms(sample: number): number {
+    return (sample * 1000) / this.rate;
+  }
+
+  private analyse(frame: Int16Array): FrameAnalysis {
+    let mean = 0;
+    for (let i = 0; i < frame.length; i++) mean += frame[i];
+    mean /= frame.length;
+    let total = 0;
+    let band = 0;
+    let crossings = 0;
+    let prev = 0;
+    let sub = 0;
+    const subDb: number[] = [];
+    for (let i = 0; i < frame.length; i++) {
+      const ac = frame[i] - mean;
+      total += ac * ac;
+      const y = this.lowPass.step(this.highPass.step(frame[i]));
+      band += y * y;
+      sub += y * y;
+      if (i > 0 && (y >= 0) !== (prev >= 0)) crossings++;
+      prev = y;
+      if ((i + 1) % this.subSamples === 0 || i === frame.length - 1) {
+        const n = (i % this.subSamples) + 1;
+        subDb.push(toDb(sub / n));
+        sub = 0;
+      }
+    }
+    return {
+      bandDb: toDb(band / frame.length),
+      bandRatio: total > 0 ? Math.min(1, band / total) : 0,
+      zcr: crossings / frame.length,
+      subDb,
+    };
+  }
+
+  private processFrame(frame: Int16Array, events: VadEvent[]): void {
+    const a = this.analyse(frame);
+    const frameStart = this.frameIndex * this.frameSamples;
+    if (Number.isNaN(this.noiseDb)) this.noiseDb = Math.min(a.bandDb, this.initialNoiseDbfs);
+
+    const thresholdDb = this.noiseDb + this.snrDb - (this.isSpeaking ? this.hysteresisDb : 0);
+    const speechLike = a.bandDb >= this.floorDbfs && a.bandDb >= thresholdDb && a.bandRatio >= this.minBandRatio;
+    this.updateNoiseFloor(a.bandDb, speechLike);
+
+    if (speechLike) {
+      this.lastThresholdDb = thresholdDb;
+      this.silentFrames = 0;
+      if (this.isSpeaking) {
+        this.lastSpeechFrame = this.frameIndex;
+        this.lastSpeechSubDb = a.subDb;
+      } else {
+        if (this.onsetFrame < 0) {
+          this.onsetFrame = this.frameIndex;
+          this.onsetSample = frameStart + this.refineStart(a, thresholdDb);
+        }
+        if (this.frameIndex - this.onsetFrame + 1 >= this.minSpeechFrames) {
+          this.isSpeaking = true;
+          this.speechStartSample = this.onsetSample;
+          this.lastSpeechFrame = this.frameIndex;
+          this.lastSpeechSubDb = a.subDb;
+          events.push({
+            type: 'speech-start',
+            sample: this.onsetSample,
+            atMs: this.ms(this.onsetSample),
+            detectedAtMs: this.ms(frameStart + frame.length),
+          });
+        }
+      }
+    } else {
+      this.onsetFrame = -1;
+      if (this.isSpeaking && ++this.silentFrames >= this.minSilenceFrames) {
+        events.push(this.endEvent(frameStart + frame.length));
+      }
+    }
+
+    this.onFrame?.({
+      atMs: this.ms(frameStart),
+      bandDbfs: a.bandDb,
+      noiseFloorDbfs: this.noiseDb,
+      bandRatio: a.bandRatio,
+      zeroCrossingRate: a.zcr,
+      speechLike,
+      speaking: this.isSpeaking,
+    });
+    this.previous = a;
+    this.frameIndex++;
+  }
+
+  /**
+   * Offset (samples, may be negative) of the first sub-block over the threshold in the first
+   * speech-like frame, walking back into the previous frame while its sub-blocks are loud too.
+   */
+  private refineStart(a: FrameAnalysis, thresholdDb: number): number {
+    let first = a.subDb.findIndex((db) => db >= thresholdDb);
+    if (first < 0) first = 0;
+    if (first === 0 && this.previous) {
+      const prev = this.previous.subDb;
+      let k = prev.length;
+      while (k > 0 && prev[k - 1] >= thresholdDb) k--;
+      return (k - prev.length) * this.subSamples;
+    }
+    return first * this.subSamples;
+  }
+
+  private endEvent(detectedAt: number | undefined): VadEvent {
+    // The end of the last sub-block over the threshold in the last speech-like frame.
+    let last = this.lastSpeechSubDb.length - 1;
+    while (last > 0 && this.lastSpeechSubDb[last] < this.lastThresholdDb) last--;
+    const endInFrame = Math.min((last + 1) * this.subSamples, this.frameSamples);
+    const endSample = this.lastSpeechFrame * this.frameSamples + endInFrame;
+    this.isSpeaking = false;
+    this.silentFrames = 0;
+    this.onsetFrame = -1;
+    const detected = detectedAt ?? this.frameIndex * this.frameSamples;
+    return {
+      type: 'speech-end',
+      sample: endSample,
+      atMs: this.ms(endSample),
+      detectedAtMs: this.ms(detected),
+      speechMs: this.ms(endSample - this.speechStartSample),
+    };
+  }
+
+  private updateNoiseFloor(db: number, speechLike: boolean): void {
+    if (db < this.noiseDb) this.noiseDb += FALL_FACTOR * (db - this.noiseDb);
+    else this.noiseDb += Math.min(db - this.noiseDb, speechLike ? RISE_IN_SPEECH_DB : RISE_IN_NOISE_DB);
+    this.recentDb.push(db);
+    if (this.recentDb.length > this.windowFrames) this.recentDb.shift();
+    if (this.recentDb.length === this.windowFrames) {
+      let min = Infinity;
+      for (const v of this.recentDb) if (v < min) min = v;
+      if (min - WINDOW_MIN_MARGIN_DB > this.noiseDb) this.noiseDb = min - WINDOW_MIN_MARGIN_DB;
+    }
+  }
+}
+
+/** Speech segments of a whole recording, ms from its start (runs a VoiceActivityDetector). */
+export function detectSpeechSegments(
+  pcm: Buffer,
+  rate: number,
+  opts: Omit<VadOptions, 'rate'> = {},
+): Array<{ startMs: number; endMs: number }> {
+  const vad = new VoiceActivityDetector({ ...opts, rate });
+  const segments: Array<{ startMs: number; endMs: number }> = [];
+  let start: number | undefined;
+  for (const e of [...vad.push(pcm), ...vad.flush()]) {
+    if (e.type === 'speech-start') start = e.atMs;
+    else if (start !== undefined) {
+      segments.push({ startMs: start, endMs: e.atMs });
+      start = undefined;
+    }
+  }
+  return segments;
+}

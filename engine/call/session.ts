@@ -1,0 +1,677 @@
+/**
+ * One call, from StasisStart to the last deleted file.
+ *
+ * The session owns meaning: it binds the caller's audio (AudioSocket first, snoop fallback),
+ * feeds the provider, turns the provider's audio into playback (files or streamed frames), cuts
+ * the agent off when the caller barges in, and tears everything down exactly once. Lifecycle
+ * decisions go through the pure state machine in state.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AriEvent } from '../ari/models.js';
+import { resample } from '../audio/resample.js';
+import type { MediaStore, StoredMedia } from '../media/store.js';
+import type { Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
+import { BargeInDetector, type BargeInSettings } from './barge-in.js';
+import { AgentPlayout, frameDbfs } from './playout.js';
+import type { AudioBinder, BoundAudio, CallAri, IsNotFound } from './ports.js';
+import { ResponseSegmenter } from './segmenter.js';
+import { transition, type CallEvent, type CallState } from './state.js';
+import { CallTimeline, type TurnTiming } from './timeline.js';
+
+export type AudioTransport = 'audiosocket' | 'legacy';
+export type DownstreamMode = 'file' | 'stream';
+
+export interface SessionConfig {
+  app: string;
+  transport: AudioTransport;
+  downstream: DownstreamMode;
+  /** host:port Asterisk dials for AudioSocket. */
+  audiosocketAddr: string;
+  format: 'slin' | 'slin16';
+  bindTimeoutMs: number;
+  snoop: { spy: 'in' | 'out' | 'both'; context: string; extension: string };
+  bargeIn: BargeInSettings;
+  segments: { firstMs: number; nextMs: number };
+  /** Played (sound: URI without extension) when the provider dies and no fallback is left. */
+  apologyMedia?: string;
+}
+
+export interface VoiceDetector {
+  /** One 20 ms frame in; whether it is speech. */
+  isSpeech(frame: Buffer): boolean;
+}
+
+export interface SessionDeps {
+  ari: CallAri;
+  isNotFound: IsNotFound;
+  binder: AudioBinder;
+  media: MediaStore;
+  /** Providers in order of preference: the first is used, the next on a fatal failure. */
+  providers: Provider[];
+  createVad(sampleRate: number): VoiceDetector;
+  logger: Logger;
+  now(): number;
+  hooks?: SessionHooks;
+}
+
+/** Telemetry and bookkeeping the manager hangs on a session. */
+export interface SessionHooks {
+  ownChannel?(channelId: string): void;
+  ownPlayback?(playbackId: string): void;
+  bound?(transport: AudioTransport, bindMs: number, fallback: boolean): void;
+  turn?(t: TurnTiming): void;
+  bargeIn?(latencyMs: number): void;
+  cleanupFailure?(what: string, err: unknown): void;
+  ended?(summary: ReturnType<CallTimeline['summary']>): void;
+}
+
+interface QueuedSegment {
+  media: StoredMedia;
+  pcm: Buffer;
+  rate: number;
+  responseId: string;
+}
+
+/** Ids of what the engine creates, so a restart can sweep them by prefix. */
+export const OWN_PREFIX = 'aiav-';
+
+export class CallSession {
+  readonly callId: string;
+  readonly callerId: string;
+  readonly log: Logger;
+  readonly timeline: CallTimeline;
+  private readonly cfg: SessionConfig;
+  private readonly deps: SessionDeps;
+  private state: CallState = 'answering';
+  private transport: AudioTransport;
+  private readonly bridgeId: string;
+  private readonly extId: string;
+  private readonly snoopId: string;
+  private bridgeCreated = false;
+  private extCreated = false;
+  private snoopCreated = false;
+  private pendingBind: { cancel(): void } | null = null;
+  private audio: BoundAudio | null = null;
+  private rate = 8000;
+  private provider: ProviderSession | null = null;
+  private providerIndex = 0;
+  private vad: VoiceDetector | null = null;
+  private bargeIn: BargeInDetector;
+  private readonly playout = new AgentPlayout();
+  private segmenter: ResponseSegmenter | null = null;
+  private queue: QueuedSegment[] = [];
+  private playing: (QueuedSegment & { playbackId: string; startedAt: number | null }) | null = null;
+  private written = new Set<StoredMedia>();
+  private seq = 0;
+  private currentResponse: string | null = null;
+  private cancelled = new Set<string>();
+  private responsesSeen = 0;
+  private responseDone = true;
+  private turn: { endOfSpeechAt: number | null; firstChunkAt: number | null; heardAt: number | null } = {
+    endOfSpeechAt: null,
+    firstChunkAt: null,
+    heardAt: null,
+  };
+  private bindStartedAt = 0;
+  private ending: Promise<void> | null = null;
+  private resolveDone!: () => void;
+  /** Resolves when teardown is complete. */
+  readonly done: Promise<void>;
+
+  constructor(callerId: string, cfg: SessionConfig, deps: SessionDeps) {
+    this.callId = `${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
+    this.callerId = callerId;
+    this.cfg = cfg;
+    this.deps = deps;
+    this.transport = cfg.transport;
+    this.bridgeId = `${OWN_PREFIX}${this.callId}-br`;
+    this.extId = `${OWN_PREFIX}${this.callId}-ext`;
+    this.snoopId = `${OWN_PREFIX}${this.callId}-snoop`;
+    this.log = deps.logger.child({ callId: this.callId, channelId: callerId });
+    this.timeline = new CallTimeline(deps.now);
+    this.bargeIn = new BargeInDetector(cfg.bargeIn);
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  get currentState(): CallState {
+    return this.state;
+  }
+
+  /** Channels this call owns (caller included), for routing ARI events. */
+  get channelIds(): string[] {
+    return [this.callerId, this.extId, this.snoopId];
+  }
+
+  async start(): Promise<void> {
+    this.timeline.mark('stasis_start');
+    try {
+      await this.deps.ari.answer(this.callerId);
+    } catch (err) {
+      if (this.deps.isNotFound(err)) return this.fire({ type: 'hangup', reason: 'caller gone before answer' });
+      return this.fire({ type: 'failed', reason: `answer failed: ${errMsg(err)}` });
+    }
+    this.timeline.mark('answered');
+    this.fire({ type: 'answered' });
+  }
+
+  /** An ARI event about one of this call's channels or playbacks. */
+  handleEvent(ev: AriEvent): void {
+    switch (ev.type) {
+      case 'StasisEnd':
+      case 'ChannelDestroyed':
+      case 'ChannelHangupRequest':
+        if (ev.channel.id === this.callerId) {
+          this.timeline.mark('caller_hangup');
+          this.fire({ type: 'hangup', reason: `caller ${ev.type}` });
+        } else if (ev.channel.id === this.extId && ev.type !== 'StasisEnd' && this.state === 'binding') {
+          // s13: a refused connection hangs the externalMedia leg up ~10 ms later.
+          this.extCreated = false;
+          this.fire({ type: 'leg_failed', reason: 'externalMedia leg hung up before binding' });
+        }
+        return;
+      case 'PlaybackStarted':
+        if (this.playing && ev.playback.id === this.playing.playbackId) this.onPlaybackStarted();
+        return;
+      case 'PlaybackFinished':
+        if (this.playing && ev.playback.id === this.playing.playbackId) void this.onPlaybackFinished(ev.playback.state);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Ends the call from outside (drain, reconciliation after an ARI outage). */
+  end(reason: string): Promise<void> {
+    this.fire({ type: 'hangup', reason });
+    return this.done;
+  }
+
+  private fire(event: CallEvent): void {
+    const t = transition(this.state, event, this.transport);
+    if (t.to === t.from && t.action === 'none') return;
+    this.state = t.to;
+    this.log.debug({ from: t.from, to: t.to, event: event.type }, 'call state');
+    switch (t.action) {
+      case 'start_binding':
+        void this.startAudioSocket();
+        break;
+      case 'start_fallback':
+        void this.startFallback(event);
+        break;
+      case 'start_conversation':
+        void this.startConversation();
+        break;
+      case 'teardown':
+        this.timeline.mark('teardown', { reason: 'reason' in event ? event.reason : event.type });
+        this.ending = this.teardown(event);
+        break;
+      case 'finish':
+        this.resolveDone();
+        break;
+      case 'none':
+        break;
+    }
+  }
+
+  // ── upstream: AudioSocket first ──────────────────────────────────────────────────────────
+
+  private async startAudioSocket(): Promise<void> {
+    const uuid = randomUUID();
+    this.bindStartedAt = this.deps.now();
+    const wait = this.deps.binder.expect(uuid, this.cfg.bindTimeoutMs);
+    this.pendingBind = wait;
+    wait.bound.then(
+      (conn) => this.onBound(conn, 'audiosocket'),
+      (err) => {
+        if (this.state === 'binding') {
+          this.log.warn({ uuid, timeoutMs: this.cfg.bindTimeoutMs, err: errMsg(err) }, 'no AudioSocket connection bound in time; falling back to snoop');
+          this.fire({ type: 'bind_timeout' });
+        }
+      },
+    );
+    try {
+      this.deps.hooks?.ownChannel?.(this.extId);
+      await this.deps.ari.createBridge(this.bridgeId);
+      this.bridgeCreated = true;
+      await this.deps.ari.externalMedia({
+        app: this.cfg.app,
+        channelId: this.extId,
+        externalHost: this.cfg.audiosocketAddr,
+        format: this.cfg.format,
+        data: uuid,
+      });
+      this.extCreated = true;
+      if (this.state !== 'binding' && this.state !== 'talking') return;
+      await this.deps.ari.addToBridge(this.bridgeId, [this.callerId, this.extId]);
+    } catch (err) {
+      if (this.state !== 'binding') return;
+      if (this.deps.isNotFound(err) && !(await this.callerAlive())) return this.fire({ type: 'hangup', reason: 'caller gone while binding' });
+      this.log.warn({ err: errMsg(err) }, 'externalMedia setup failed; falling back to snoop');
+      wait.cancel();
+      this.fire({ type: 'leg_failed', reason: errMsg(err) });
+    }
+  }
+
+  // ── upstream: snoop fallback (or legacy from the start) ──────────────────────────────────
+
+  private async startFallback(cause: CallEvent): Promise<void> {
+    this.pendingBind?.cancel();
+    this.pendingBind = null;
+    const fallback = cause.type !== 'answered';
+    this.transport = 'legacy';
+    this.timeline.mark(fallback ? 'fallback' : 'legacy', fallback ? { cause: cause.type } : undefined);
+    if (fallback) {
+      this.log.warn({ cause: cause.type, reason: 'reason' in cause ? cause.reason : undefined }, 'audio_transport fallback: switching call to legacy snoop');
+      await this.dropAudioSocketLeg();
+    }
+    if (this.state !== 'fallback') return;
+
+    const uuid = randomUUID();
+    this.bindStartedAt = this.deps.now();
+    const wait = this.deps.binder.expect(uuid, this.cfg.bindTimeoutMs);
+    this.pendingBind = wait;
+    wait.bound.then(
+      (conn) => this.onBound(conn, 'legacy'),
+      (err) => {
+        if (this.state === 'fallback') {
+          this.log.error({ uuid, err: errMsg(err) }, 'snoop AudioSocket connection never bound; ending call');
+          this.fire({ type: 'bind_timeout' });
+        }
+      },
+    );
+    try {
+      this.deps.hooks?.ownChannel?.(this.snoopId);
+      await this.deps.ari.snoop(this.callerId, {
+        snoopId: this.snoopId,
+        app: this.cfg.app,
+        appArgs: 'aiav-snoop',
+        spy: this.cfg.snoop.spy,
+        // Streamed replies are whispered into the caller through the snoop (trace s12).
+        whisper: this.cfg.downstream === 'stream' ? 'out' : 'none',
+      });
+      this.snoopCreated = true;
+      await this.deps.ari.setVariable(this.snoopId, 'AUDIOSOCKET_UUID', uuid);
+      await this.deps.ari.setVariable(this.snoopId, 'AUDIOSOCKET_ADDR', this.cfg.audiosocketAddr);
+      if (this.state !== 'fallback') return;
+      await this.deps.ari.continueInDialplan(this.snoopId, { context: this.cfg.snoop.context, extension: this.cfg.snoop.extension, priority: 1 });
+    } catch (err) {
+      if (this.state !== 'fallback') return;
+      wait.cancel();
+      const gone = this.deps.isNotFound(err) && !(await this.callerAlive());
+      this.fire(gone ? { type: 'hangup', reason: 'caller gone during fallback' } : { type: 'failed', reason: `snoop fallback failed: ${errMsg(err)}` });
+    }
+  }
+
+  private async dropAudioSocketLeg(): Promise<void> {
+    if (this.extCreated) {
+      this.extCreated = false;
+      await this.quietly('hang up externalMedia leg', () => this.deps.ari.hangup(this.extId));
+    }
+    if (this.bridgeCreated) {
+      this.bridgeCreated = false;
+      await this.quietly('destroy bridge', () => this.deps.ari.destroyBridge(this.bridgeId));
+    }
+  }
+
+  private onBound(conn: BoundAudio, transport: AudioTransport): void {
+    if (this.state === 'ending' || this.state === 'ended' || this.audio) {
+      conn.close();
+      return;
+    }
+    this.pendingBind = null;
+    this.audio = conn;
+    this.rate = conn.rate;
+    const bindMs = this.deps.now() - this.bindStartedAt;
+    this.log.info({ uuid: conn.uuid, channelId: this.callerId, mediaChannelId: transport === 'legacy' ? this.snoopId : this.extId, transport, rate: conn.rate, bindMs: round(bindMs) }, 'bound to channel');
+    this.timeline.mark('bound', { transport, bindMs: round(bindMs), rate: conn.rate });
+    this.deps.hooks?.bound?.(transport, bindMs, transport === 'legacy' && this.cfg.transport === 'audiosocket');
+    conn.onClose((reason) => {
+      if (this.audio !== conn) return;
+      this.timeline.mark('socket_closed', { reason });
+      this.fire({ type: 'hangup', reason: `AudioSocket closed: ${reason}` });
+    });
+    this.fire({ type: 'bound', transport });
+  }
+
+  // ── conversation ─────────────────────────────────────────────────────────────────────────
+
+  private async startConversation(): Promise<void> {
+    const conn = this.audio!;
+    this.vad = this.deps.createVad(this.rate);
+    this.segmenter = new ResponseSegmenter({ sampleRate: this.rate, firstSegmentMs: this.cfg.segments.firstMs, segmentMs: this.cfg.segments.nextMs });
+    conn.onAudio((pcm) => this.onCallerAudio(pcm));
+    conn.onDtmf((digit) => {
+      this.timeline.mark('dtmf', { digit });
+      this.provider?.pushDtmf?.(digit);
+    });
+    await this.openProvider();
+  }
+
+  private async openProvider(): Promise<void> {
+    while (this.providerIndex < this.deps.providers.length) {
+      const provider = this.deps.providers[this.providerIndex];
+      const avail = provider.availability();
+      if (!avail.ok) {
+        this.log.warn({ provider: provider.name, reason: avail.reason }, 'provider unavailable; trying the next one');
+        this.providerIndex++;
+        continue;
+      }
+      try {
+        const session = await provider.openSession({
+          callId: this.callId,
+          format: { encoding: 'linear16', sampleRate: this.rate },
+          logger: this.log,
+          onEvent: (ev) => this.onProviderEvent(session, ev),
+        });
+        if (this.state !== 'talking') {
+          await session.close();
+          return;
+        }
+        this.provider = session;
+        this.log.info({ provider: provider.name, sampleRate: this.rate }, 'Provider session started');
+        this.timeline.mark('provider_started', { provider: provider.name });
+        return;
+      } catch (err) {
+        this.log.error({ provider: provider.name, err: errMsg(err) }, 'provider session failed to open');
+        this.providerIndex++;
+      }
+    }
+    await this.apologizeAndHangUp('no provider could be opened');
+  }
+
+  private onCallerAudio(pcm: Buffer): void {
+    if (this.state !== 'talking') return;
+    const now = this.deps.now();
+    this.provider?.pushAudio(pcm);
+    const voiced = this.vad!.isSpeech(pcm);
+    this.bargeIn.agentLevel(now, this.playout.levelAt(now));
+    const frameMs = (pcm.length / 2 / this.rate) * 1000;
+    const barge = this.bargeIn.callerFrame(now, frameMs, frameDbfs(pcm, 0, pcm.length), voiced);
+    if (barge) void this.doBargeIn(barge.onsetMs, 'vad');
+  }
+
+  private onProviderEvent(session: ProviderSession, ev: ProviderEvent): void {
+    if (session !== this.provider && ev.type !== 'closed' && ev.type !== 'error') return;
+    if (this.state !== 'talking') return;
+    const now = this.deps.now();
+    switch (ev.type) {
+      case 'user_started_speaking':
+        this.timeline.mark('user_speech_start');
+        // The provider's own detector (e.g. Deepgram's) is a second barge-in trigger, still
+        // subject to the protection window.
+        if (this.bargeIn.agentSpeaking && this.agentInterruptible(now)) void this.doBargeIn(now, 'provider');
+        return;
+      case 'user_stopped_speaking':
+        this.timeline.mark('user_speech_end');
+        this.turn = { endOfSpeechAt: now, firstChunkAt: null, heardAt: null };
+        return;
+      case 'transcript':
+        this.log.info({ role: ev.role, text: ev.text, final: ev.final }, 'transcript');
+        this.timeline.mark('transcript', { role: ev.role, text: ev.text });
+        return;
+      case 'response_started':
+        this.beginResponse(ev.responseId, ev.text);
+        return;
+      case 'agent_audio':
+        if (this.cancelled.has(ev.responseId)) return;
+        if (this.currentResponse !== ev.responseId) this.beginResponse(ev.responseId);
+        if (this.turn.firstChunkAt === null) this.turn.firstChunkAt = now;
+        this.onAgentAudio(ev.pcm, ev.sampleRate);
+        return;
+      case 'response_done':
+        if (this.cancelled.has(ev.responseId) || this.currentResponse !== ev.responseId) return;
+        this.responseDone = true;
+        this.timeline.mark('response_done', { responseId: ev.responseId });
+        if (this.cfg.downstream === 'file') {
+          const rest = this.segmenter!.flush();
+          if (rest) void this.enqueueSegment(rest, ev.responseId);
+          else this.maybeAgentStopped();
+        }
+        return;
+      case 'warning':
+        this.log.warn({ code: ev.code, message: ev.message }, 'provider warning');
+        return;
+      case 'error':
+        this.log.error({ code: ev.code, message: ev.message, fatal: ev.fatal }, 'provider error');
+        if (ev.fatal) void this.providerLost(session, `${ev.code}: ${ev.message}`);
+        return;
+      case 'closed':
+        if (!ev.expected) void this.providerLost(session, ev.reason);
+        return;
+    }
+  }
+
+  private beginResponse(responseId: string, text?: string): void {
+    if (this.currentResponse === responseId) return;
+    this.currentResponse = responseId;
+    this.responseDone = false;
+    this.responsesSeen++;
+    this.segmenter?.reset();
+    this.timeline.mark('response_started', { responseId, text, greeting: this.responsesSeen === 1 && this.turn.endOfSpeechAt === null });
+  }
+
+  private onAgentAudio(pcm: Buffer, sampleRate: number): void {
+    const audio = sampleRate === this.rate ? pcm : resample(pcm, sampleRate, this.rate);
+    if (this.cfg.downstream === 'stream') {
+      const conn = this.audio!;
+      const now = this.deps.now();
+      const startAt = now + conn.queuedMs;
+      conn.write(audio, this.rate);
+      this.playout.schedule(startAt, audio, this.rate);
+      if (!this.bargeIn.agentSpeaking) this.agentStarted(startAt);
+      return;
+    }
+    for (const seg of this.segmenter!.push(audio)) void this.enqueueSegment(seg, this.currentResponse!);
+  }
+
+  private async enqueueSegment(pcm: Buffer, responseId: string): Promise<void> {
+    const media = await this.deps.media.write(this.callId, ++this.seq, pcm, this.rate);
+    this.written.add(media);
+    if (this.state !== 'talking' || this.cancelled.has(responseId)) {
+      await this.removeMedia(media);
+      return;
+    }
+    this.queue.push({ media, pcm, rate: this.rate, responseId });
+    this.playNext();
+  }
+
+  private playNext(): void {
+    if (this.playing || this.state !== 'talking') return;
+    const next = this.queue.shift();
+    if (!next) return this.maybeAgentStopped();
+    const playbackId = `${OWN_PREFIX}${this.callId}-pb-${next.media.name.split('-').pop()}`;
+    this.playing = { ...next, playbackId, startedAt: null };
+    this.deps.hooks?.ownPlayback?.(playbackId);
+    this.deps.ari.play(this.callerId, { playbackId, media: next.media.uri }).catch((err) => {
+      if (this.playing?.playbackId !== playbackId) return;
+      this.log.error({ uri: next.media.uri, err: errMsg(err) }, 'play request failed');
+      void this.onPlaybackFinished('failed');
+    });
+  }
+
+  private onPlaybackStarted(): void {
+    const p = this.playing!;
+    const now = this.deps.now();
+    p.startedAt = now;
+    this.playout.schedule(now, p.pcm, p.rate);
+    if (!this.bargeIn.agentSpeaking) this.agentStarted(now);
+  }
+
+  private agentStarted(at: number): void {
+    const greeting = this.turn.endOfSpeechAt === null && this.responsesSeen <= 1;
+    this.bargeIn.agentStarted(at, { greeting });
+    this.timeline.mark('agent_audio_start', { greeting });
+    if (this.turn.heardAt === null) {
+      this.turn.heardAt = at;
+      if (this.turn.endOfSpeechAt !== null) {
+        const timing: TurnTiming = {
+          responseMs: at - this.turn.endOfSpeechAt,
+          providerMs: (this.turn.firstChunkAt ?? at) - this.turn.endOfSpeechAt,
+          engineMs: at - (this.turn.firstChunkAt ?? at),
+        };
+        this.timeline.turn(timing);
+        this.deps.hooks?.turn?.(timing);
+      }
+    }
+  }
+
+  private async onPlaybackFinished(state: string): Promise<void> {
+    const p = this.playing;
+    if (!p) return;
+    this.playing = null;
+    if (state === 'failed') {
+      this.log.error({ uri: p.media.uri, playbackId: p.playbackId }, 'playback failed; continuing without it');
+      this.timeline.mark('playback_failed', { uri: p.media.uri });
+    }
+    await this.removeMedia(p.media);
+    this.playNext();
+  }
+
+  private maybeAgentStopped(): void {
+    if (this.playing || this.queue.length > 0 || !this.responseDone) return;
+    if (this.bargeIn.agentSpeaking) {
+      this.bargeIn.agentStopped();
+      this.timeline.mark('agent_audio_end');
+    }
+  }
+
+  private agentInterruptible(now: number): boolean {
+    // The VAD path's time guards, without its level tests: the provider already heard speech.
+    const started = this.timeline.lastMark('agent_audio_start');
+    if (!this.cfg.bargeIn.enabled) return false;
+    if (started && started.data?.greeting && this.cfg.bargeIn.protectGreeting) return false;
+    return !started || now >= started.at + this.cfg.bargeIn.protectionWindowMs;
+  }
+
+  private async doBargeIn(onsetMs: number, source: 'vad' | 'provider'): Promise<void> {
+    const responseId = this.currentResponse;
+    if (responseId) this.cancelled.add(responseId);
+    this.bargeIn.agentStopped();
+    this.playout.clear();
+    this.segmenter?.reset();
+    this.provider?.cancelResponse();
+    const dropped = this.queue.splice(0);
+    const playing = this.playing;
+    this.playing = null;
+    let stoppedAt = this.deps.now();
+    if (this.cfg.downstream === 'stream') {
+      this.audio?.clearQueue();
+    } else if (playing) {
+      try {
+        await this.deps.ari.stopPlayback(playing.playbackId);
+      } catch (err) {
+        if (!this.deps.isNotFound(err)) this.log.warn({ err: errMsg(err) }, 'stopping playback for barge-in failed');
+      }
+      stoppedAt = this.deps.now();
+    }
+    const latencyMs = stoppedAt - onsetMs;
+    this.log.info({ source, responseId, latencyMs: round(latencyMs), droppedSegments: dropped.length }, 'barge-in: agent stopped');
+    this.timeline.mark('barge_in', { source, latencyMs: round(latencyMs) });
+    this.deps.hooks?.bargeIn?.(latencyMs);
+    await Promise.all([...dropped.map((d) => d.media), ...(playing ? [playing.media] : [])].map((m) => this.removeMedia(m)));
+  }
+
+  private async providerLost(session: ProviderSession, reason: string): Promise<void> {
+    if (session !== this.provider || this.state !== 'talking') return;
+    this.provider = null;
+    this.timeline.mark('provider_lost', { reason });
+    this.log.error({ reason }, 'provider session lost');
+    await session.close().catch(() => undefined);
+    this.providerIndex++;
+    if (this.providerIndex < this.deps.providers.length) {
+      this.log.warn({ next: this.deps.providers[this.providerIndex].name }, 'switching to fallback provider');
+      await this.openProvider();
+      return;
+    }
+    await this.apologizeAndHangUp(reason);
+  }
+
+  /** A dead provider must never leave the caller in silence. */
+  private async apologizeAndHangUp(reason: string): Promise<void> {
+    if (this.state !== 'talking') return;
+    const uri = this.cfg.apologyMedia;
+    if (uri) {
+      this.log.warn({ uri, reason }, 'playing apology and hanging up');
+      this.timeline.mark('apology', { uri });
+      const playbackId = `${OWN_PREFIX}${this.callId}-apology`;
+      this.deps.hooks?.ownPlayback?.(playbackId);
+      await this.quietly('play apology', () => this.deps.ari.play(this.callerId, { playbackId, media: uri }).then(() => undefined));
+      // The caller hears it out; hang up when it finishes or after a bound.
+      await new Promise((r) => setTimeout(r, 4000).unref());
+    }
+    this.fire({ type: 'failed', reason: `provider unavailable: ${reason}` });
+  }
+
+  // ── teardown ─────────────────────────────────────────────────────────────────────────────
+
+  private async teardown(cause: CallEvent): Promise<void> {
+    const reason = 'reason' in cause ? cause.reason : cause.type;
+    this.log.info({ reason }, 'ending call');
+    this.pendingBind?.cancel();
+    this.pendingBind = null;
+    const provider = this.provider;
+    this.provider = null;
+    const audio = this.audio;
+    this.audio = null;
+    this.queue = [];
+    const playing = this.playing;
+    this.playing = null;
+
+    if (provider) await this.quietly('close provider', () => provider.close());
+    audio?.close();
+    const callerUp = cause.type !== 'hangup' || !/^caller /.test(reason);
+    if (playing && callerUp) await this.quietly('stop playback', () => this.deps.ari.stopPlayback(playing.playbackId));
+    if (this.snoopCreated) await this.quietly('hang up snoop', () => this.deps.ari.hangup(this.snoopId));
+    if (this.extCreated) await this.quietly('hang up externalMedia leg', () => this.deps.ari.hangup(this.extId));
+    if (this.bridgeCreated) await this.quietly('destroy bridge', () => this.deps.ari.destroyBridge(this.bridgeId));
+    // Channels we tried to create may exist even if the request that made them failed late.
+    if (!this.snoopCreated && this.transport === 'legacy') await this.quietly('hang up snoop', () => this.deps.ari.hangup(this.snoopId));
+    await this.quietly('hang up caller', () => this.deps.ari.hangup(this.callerId));
+    await Promise.all([...this.written].map((m) => this.removeMedia(m)));
+    await this.quietly('sweep media', () => this.deps.media.sweep(this.callId).then(() => undefined));
+
+    const summary = this.timeline.summary();
+    this.log.info({ ...summary, reason }, 'call ended');
+    this.deps.hooks?.ended?.(summary);
+    this.fire({ type: 'cleaned' });
+  }
+
+  private async removeMedia(m: StoredMedia): Promise<void> {
+    this.written.delete(m);
+    await this.quietly('delete media file', () => this.deps.media.remove(m));
+  }
+
+  private async callerAlive(): Promise<boolean> {
+    try {
+      await this.deps.ari.getChannel(this.callerId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Runs a teardown step; a 404 means already gone, anything else is logged and counted. */
+  private async quietly(what: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      if (this.deps.isNotFound(err)) return;
+      this.log.warn({ what, err: errMsg(err) }, 'cleanup step failed');
+      this.deps.hooks?.cleanupFailure?.(what, err);
+    }
+  }
+
+  /** The teardown promise, for tests and the drain. */
+  get teardownPromise(): Promise<void> | null {
+    return this.ending;
+  }
+}
+
+function errMsg(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,89 @@
+/**
+ * The media dir the engine writes agent audio into and Asterisk plays from.
+ *
+ * Files are written in a format Asterisk plays without trouble for the call (8 kHz μ-law, or
+ * slin16 for 16 kHz), atomically (write a dot-file, then rename) so Asterisk never opens a
+ * half-written file, and named `<prefix>-<callId>-<seq>` so the restart sweep can tell ours apart.
+ * They are played as `sound:<soundPrefix>/<name>`: never with an extension, which Asterisk
+ * refuses (trace s7).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resample } from '../audio/resample.js';
+import { ulawEncode } from '../audio/ulaw.js';
+
+export const FILE_PREFIX = 'aiav';
+
+export interface StoredMedia {
+  /** File name without extension, as used in the sound: URI. */
+  name: string;
+  path: string;
+  uri: string;
+  durationMs: number;
+}
+
+export interface MediaStoreOptions {
+  dir: string;
+  /** The folder under Asterisk's sounds dir where `dir` is visible, e.g. "ai-generated". */
+  soundPrefix: string;
+}
+
+export class MediaStore {
+  readonly dir: string;
+  private readonly soundPrefix: string;
+
+  constructor(opts: MediaStoreOptions) {
+    this.dir = opts.dir;
+    this.soundPrefix = opts.soundPrefix.replace(/\/+$/, '');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  /** Writes one segment of linear16 audio and returns what to play. */
+  async write(callId: string, seq: number, pcm: Buffer, sampleRate: number): Promise<StoredMedia> {
+    const { ext, bytes } = encodeForAsterisk(pcm, sampleRate);
+    const name = `${FILE_PREFIX}-${safe(callId)}-${seq}`;
+    const path = join(this.dir, `${name}.${ext}`);
+    const tmp = join(this.dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+    return { name, path, uri: `sound:${this.soundPrefix}/${name}`, durationMs: (pcm.length / 2 / sampleRate) * 1000 };
+  }
+
+  async remove(media: StoredMedia): Promise<void> {
+    await rm(media.path, { force: true });
+  }
+
+  /** Files of one call (or of every call) still on disk. */
+  async list(callId?: string): Promise<string[]> {
+    const prefix = callId === undefined ? `${FILE_PREFIX}-` : `${FILE_PREFIX}-${safe(callId)}-`;
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => n.startsWith(prefix) || n.startsWith(`.${prefix}`)).map((n) => join(this.dir, n));
+  }
+
+  /** Deletes what an earlier run left behind (at start-up, when no call of ours is live). */
+  async sweep(callId?: string): Promise<number> {
+    const files = await this.list(callId);
+    await Promise.all(files.map((f) => rm(f, { force: true })));
+    return files.length;
+  }
+}
+
+function safe(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** 8 kHz goes out as μ-law, everything else as slin16 (resampled when needed). */
+export function encodeForAsterisk(pcm: Buffer, sampleRate: number): { ext: string; bytes: Buffer; rate: number } {
+  if (sampleRate === 8000) return { ext: 'ulaw', bytes: ulawEncode(pcm), rate: 8000 };
+  const pcm16 = sampleRate === 16000 ? pcm : resample(pcm, sampleRate, 16000);
+  return { ext: 'sln16', bytes: pcm16, rate: 16000 };
+}
