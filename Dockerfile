@@ -35,6 +35,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Recorded audio the scripted provider plays (config/scripts/*.yaml name it relative to the
+# config dir, i.e. /app/fixtures/audio) and the sounds the simulator plays. Compiled code that
+# finds them from its own location (engine/.. or simulator/core/../..) lands in dist/, hence
+# the link.
+COPY fixtures/audio ./fixtures/audio
+COPY fixtures/sounds ./fixtures/sounds
+RUN [ -e dist/fixtures ] || ln -s ../fixtures dist/fixtures
 
 # The media dir is a shared tmpfs volume at run time; creating it here owned by `node`
 # (uid 1000) gives a plain named volume the right owner on first mount as well.

@@ -27,6 +27,12 @@ REQUIRED_MODULES=(
   res_stasis res_stasis_snoop res_stasis_playback app_stasis res_http_websocket
 )
 
+# ARI credentials, the same variables the engine reads (compose passes them from .env). When a
+# password is given, the user sections of the installed ari.conf are replaced by this one user,
+# so the engine and this PBX cannot disagree. Empty counts as unset, as for the engine.
+ARI_USERNAME="${ASTERISK_ARI_USERNAME:-}"
+ARI_PASSWORD="${ASTERISK_ARI_PASSWORD:-}"
+
 log() { printf 'ai-entrypoint: %s\n' "$*" >&2; }
 die() { printf 'ai-entrypoint: FATAL: %s\n' "$*" >&2; exit 1; }
 
@@ -65,6 +71,29 @@ install_configs() {
   log "installed $(cd "$CONF_SOURCE" && echo *.conf) into $CONF_DIR"
 }
 
+set_ari_user() {
+  [[ -n "$ARI_PASSWORD" ]] || return 0
+  local user="${ARI_USERNAME:-asterisk}" conf="$CONF_DIR/ari.conf" password
+  [[ "$user" =~ ^[A-Za-z0-9_.-]+$ ]] || die "ASTERISK_ARI_USERNAME may only hold letters, digits, '_', '.' and '-'"
+  [[ "$ARI_PASSWORD" != *$'\n'* ]] || die "ASTERISK_ARI_PASSWORD must be one line"
+  # ';' starts a comment in Asterisk config files unless escaped.
+  password=${ARI_PASSWORD//;/\\;}
+  # Keep [general] and comments; drop every section holding `type = user`.
+  awk '
+    function flush() { if (!is_user) printf "%s", buf; buf = "" }
+    /^[[:space:]]*\[/ { flush(); is_user = 0 }
+    { buf = buf $0 ORS }
+    /^[[:space:]]*type[[:space:]]*=[[:space:]]*user[[:space:]]*(;.*)?$/ { is_user = 1 }
+    END { flush() }
+  ' "$conf" >"$conf.new"
+  printf '\n; ARI user from ASTERISK_ARI_USERNAME / ASTERISK_ARI_PASSWORD (ai-entrypoint.sh)\n[%s]\ntype = user\nread_only = no\npassword = %s\npassword_format = plain\n' \
+    "$user" "$password" >>"$conf.new"
+  chmod 0640 "$conf.new"
+  chown root:asterisk "$conf.new" 2>/dev/null || true
+  mv -f "$conf.new" "$conf"
+  log "ARI user '$user' set from the environment (password not shown)"
+}
+
 # Points Asterisk's sounds/ai-generated at the shared media volume. The engine creates the
 # directory itself (it owns the volume); until it does, the link dangles and playbacks of
 # ai-generated files fail as "does not exist", which is the honest answer.
@@ -86,6 +115,7 @@ main() {
   fi
   (($# > 0)) || die "no command given (the image's CMD runs asterisk in the foreground)"
   install_configs
+  set_ari_user
   check_version
   check_modules
   link_media

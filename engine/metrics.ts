@@ -29,8 +29,12 @@ export interface EngineMetrics {
   cleanupFailures: Counter<'resource'>;
   /** Time to open a provider session, by provider. */
   providerConnectSeconds: Histogram<'provider'>;
-  /** From the end of the caller's turn to the first agent audio sent, by provider. */
+  /** From the end of the caller's turn to the first agent audio heard (the response time), by provider. */
   turnLatencySeconds: Histogram<'provider'>;
+  /** From the end of the caller's turn to the provider's first audio, by provider. */
+  providerLatencySeconds: Histogram<'provider'>;
+  /** From the provider's first audio to the caller hearing it: what the engine adds. */
+  engineOverheadSeconds: Histogram<never>;
   /** From the caller starting to speak over the agent to the agent's audio stopping. */
   bargeInSeconds: Histogram<never>;
 }
@@ -95,9 +99,22 @@ export function createMetrics(options: CreateMetricsOptions = {}): EngineMetrics
     }),
     turnLatencySeconds: new Histogram({
       name: 'ai_agent_turn_latency_seconds',
-      help: "From the end of the caller's turn to the first agent audio sent",
+      help: "From the end of the caller's turn to the first agent audio heard",
       labelNames: ['provider'],
       buckets: latencyBuckets,
+      registers,
+    }),
+    providerLatencySeconds: new Histogram({
+      name: 'ai_agent_provider_latency_seconds',
+      help: "From the end of the caller's turn to the provider's first audio",
+      labelNames: ['provider'],
+      buckets: latencyBuckets,
+      registers,
+    }),
+    engineOverheadSeconds: new Histogram({
+      name: 'ai_agent_engine_overhead_seconds',
+      help: "From the provider's first audio to the caller hearing it",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
     bargeInSeconds: new Histogram({

@@ -25,6 +25,10 @@ function setVersion(version: string): void {
 }
 
 function run(...args: string[]) {
+  return runWith({}, ...args);
+}
+
+function runWith(extraEnv: Record<string, string>, ...args: string[]) {
   const r = spawnSync('bash', [ENTRYPOINT, ...args], {
     encoding: 'utf8',
     timeout: 10_000,
@@ -35,6 +39,7 @@ function run(...args: string[]) {
       ASTERISK_CONF_DIR: join(dir, 'etc-asterisk'),
       AI_MEDIA_DIR: join(dir, 'media', 'ai-generated'),
       AI_SOUNDS_LINK: join(dir, 'sounds', 'ai-generated'),
+      ...extraEnv,
     },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -47,6 +52,7 @@ beforeEach(() => {
   for (const m of REQUIRED) writeFileSync(join(modules, `${m}.so`), '');
   writeFileSync(join(dir, 'conf-source', 'extensions.conf'), '[ai-voice-agent]\n');
   writeFileSync(join(dir, 'etc-asterisk', 'extensions.conf'), '; stale copy from an old volume\n');
+  writeFileSync(join(dir, 'conf-source', 'ari.conf'), readFileSync(new URL('../asterisk-docker/ari.conf', import.meta.url), 'utf8'));
   setVersion('22.10.1');
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,5 +107,30 @@ describe('asterisk-docker/entrypoint.sh', () => {
     const r = run('true');
     expect(r.status).toBe(0);
     expect(lstatSync(join(dir, 'sounds', 'ai-generated')).isSymbolicLink()).toBe(true);
+  });
+
+  it('keeps the shipped ARI user when no password is in the environment', () => {
+    const r = runWith({ ASTERISK_ARI_USERNAME: 'ignored', ASTERISK_ARI_PASSWORD: '' }, 'true');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dir, 'etc-asterisk', 'ari.conf'), 'utf8')).toBe(readFileSync(join(dir, 'conf-source', 'ari.conf'), 'utf8'));
+  });
+
+  it('replaces the ARI users with the one from the environment, never printing the password', () => {
+    const r = runWith({ ASTERISK_ARI_USERNAME: 'ai_engine', ASTERISK_ARI_PASSWORD: 's3cret;x' }, 'true');
+    expect(r.status).toBe(0);
+    const conf = readFileSync(join(dir, 'etc-asterisk', 'ari.conf'), 'utf8');
+    const sections = [...conf.matchAll(/^\[([^\]]+)\]/gm)].map((m) => m[1]);
+    expect(sections).toEqual(['general', 'ai_engine']);
+    expect(conf).toMatch(/^enabled = yes$/m);
+    expect(conf).toContain('[ai_engine]\ntype = user\nread_only = no\npassword = s3cret\\;x\npassword_format = plain\n');
+    expect(r.stderr + r.stdout).not.toContain('s3cret');
+  });
+
+  it('uses the user name asterisk when only the password is given, and refuses odd user names', () => {
+    expect(runWith({ ASTERISK_ARI_PASSWORD: 'pw' }, 'true').status).toBe(0);
+    expect(readFileSync(join(dir, 'etc-asterisk', 'ari.conf'), 'utf8')).toContain('[asterisk]\ntype = user\nread_only = no\npassword = pw\n');
+    const bad = runWith({ ASTERISK_ARI_USERNAME: 'x]\n[evil', ASTERISK_ARI_PASSWORD: 'pw' }, 'touch', join(dir, 'started'));
+    expect(bad.status).not.toBe(0);
+    expect(existsSync(join(dir, 'started'))).toBe(false);
   });
 });

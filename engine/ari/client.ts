@@ -75,11 +75,6 @@ export class AriClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  /** The Authorization header value, for the events WebSocket. */
-  authorizationHeader(): string {
-    return this.#authorization;
-  }
-
   // ---- channels ----
 
   readonly channels = {

@@ -49,6 +49,9 @@ export interface BoundAudio {
 }
 
 export interface AudioBinder {
-  /** Waits for the connection that announces this UUID; rejects on timeout or cancel. */
-  expect(uuid: string, timeoutMs: number): { bound: Promise<BoundAudio>; cancel(): void };
+  /**
+   * Waits for the connection that announces this UUID; rejects on timeout or cancel. `rate` is
+   * what Asterisk will send (slin16 externalMedia: 16000; a dialplan AudioSocket: 8000).
+   */
+  expect(uuid: string, timeoutMs: number, rate: number): { bound: Promise<BoundAudio>; cancel(): void };
 }

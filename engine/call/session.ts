@@ -219,7 +219,7 @@ export class CallSession {
   private async startAudioSocket(): Promise<void> {
     const uuid = randomUUID();
     this.bindStartedAt = this.deps.now();
-    const wait = this.deps.binder.expect(uuid, this.cfg.bindTimeoutMs);
+    const wait = this.deps.binder.expect(uuid, this.cfg.bindTimeoutMs, this.cfg.format === 'slin16' ? 16000 : 8000);
     this.pendingBind = wait;
     wait.bound.then(
       (conn) => this.onBound(conn, 'audiosocket'),
@@ -269,7 +269,8 @@ export class CallSession {
 
     const uuid = randomUUID();
     this.bindStartedAt = this.deps.now();
-    const wait = this.deps.binder.expect(uuid, this.cfg.bindTimeoutMs);
+    // The dialplan AudioSocket() sends 8 kHz (0x10) whatever the call's codec.
+    const wait = this.deps.binder.expect(uuid, this.cfg.bindTimeoutMs, 8000);
     this.pendingBind = wait;
     wait.bound.then(
       (conn) => this.onBound(conn, 'legacy'),

@@ -154,6 +154,8 @@ export const configSchema = z
         protect_greeting: bool().default(true),
         protection_window_ms: int(0, 60_000).default(1000),
         cooldown_ms: int(0, 60_000).default(500),
+        /** Caller audio must be louder than the agent's recent playout minus this (echo guard). */
+        echo_margin_db: num(0, 60).default(6),
       })
       .strict()
       .default({}),
@@ -161,6 +163,14 @@ export const configSchema = z
       .object({
         dir: text().default('/mnt/asterisk_media/ai-generated'),
         sound_prefix: text().default('ai-generated'),
+        /** First file of a response: short, so the caller hears the agent early. */
+        first_segment_ms: int(100, 30_000).default(600),
+        /** Later files of a response. */
+        segment_ms: int(100, 60_000).default(2000),
+        /** Played (sound: URI without extension) when no provider is left, before hanging up. */
+        apology_media: text()
+          .refine((s) => !/\.[A-Za-z0-9]{2,5}$/.test(s.replace(/^sound:/, '')), 'must not carry a file extension (Asterisk fails sound:x.wav)')
+          .optional(),
       })
       .strict()
       .default({}),

@@ -3,6 +3,9 @@
  * accident): health, and fault injection for tests and demos. Same credentials as ARI.
  * Parameters come from the query string or a JSON body, like ARI's. Pure request → response,
  * like RestHandler; the server wires it.
+ *
+ * Faults below the ARI layer go to the model's SimFaults (Pbx.faults); this module remembers
+ * what it set, so GET /_sim/faults can report it.
  */
 import { AriError, type Pbx } from '../core/api.js';
 import type { AriFaults } from './ari-faults.js';
@@ -10,7 +13,6 @@ import { AUTH_REALM, isAuthorized, type AriCredentials } from './auth.js';
 import type { EventHub } from './event-hub.js';
 import { parseBody, requestParams, type Params } from './params.js';
 import { errorResponse, type RestRequest, type RestResponse } from './rest-handler.js';
-import type { ModelFaults } from './model-faults.js';
 
 export interface ControlContext {
   pbx: Pbx;
@@ -20,17 +22,22 @@ export interface ControlContext {
   /** Drops events sockets (see EventSockets.drop); returns how many. */
   dropEventSockets(apps: readonly string[], abrupt: boolean): number;
   eventSocketCount(): number;
-  /** The model's fault interface, when the PBX offers one. */
-  modelFaults?: ModelFaults;
+}
+
+/** What the control API last told the model, for GET /_sim/faults. */
+interface ModelFaultState {
+  refuseAudioSocketConnects: boolean;
+  delayAudioSocketConnectsMs: number;
 }
 
 interface ControlRoute {
   method: string;
   pattern: RegExp;
-  handle(ctx: ControlContext, params: Params, match: RegExpExecArray): RestResponse;
+  handle(ctx: ControlContext, params: Params, match: RegExpExecArray, state: ModelFaultState): RestResponse;
 }
 
 const json = (value: unknown, status = 200): RestResponse => ({ status, headers: {}, json: value });
+const noContent = (): RestResponse => ({ status: 204, headers: {} });
 
 function requireMs(params: Params, name: string): number {
   const ms = params.int(name);
@@ -38,13 +45,13 @@ function requireMs(params: Params, name: string): number {
   return ms;
 }
 
-function modelFaults(ctx: ControlContext): ModelFaults {
-  if (!ctx.modelFaults) throw new AriError(501, 'This PBX model offers no fault injection');
-  return ctx.modelFaults;
+function modelFaults(ctx: ControlContext) {
+  if (!ctx.pbx.faults) throw new AriError(501, 'This PBX model offers no fault injection');
+  return ctx.pbx.faults;
 }
 
-function faultState(ctx: ControlContext): unknown {
-  return { ari: ctx.ariFaults.state(), model: ctx.modelFaults?.state() ?? null };
+function faultState(ctx: ControlContext, state: ModelFaultState): unknown {
+  return { ari: ctx.ariFaults.state(), model: ctx.pbx.faults ? { ...state } : null };
 }
 
 const ROUTES: ControlRoute[] = [
@@ -61,57 +68,67 @@ const ROUTES: ControlRoute[] = [
         bridges: ctx.pbx.listBridges().length,
       }),
   },
-  { method: 'GET', pattern: /^\/faults$/, handle: (ctx) => json(faultState(ctx)) },
+  { method: 'GET', pattern: /^\/faults$/, handle: (ctx, _p, _m, state) => json(faultState(ctx, state)) },
   {
     method: 'DELETE',
     pattern: /^\/faults$/,
-    handle: (ctx) => {
+    handle: (ctx, _p, _m, state) => {
       ctx.ariFaults.clear();
-      ctx.modelFaults?.clear();
-      return json(faultState(ctx));
+      ctx.pbx.faults?.clear();
+      state.refuseAudioSocketConnects = false;
+      state.delayAudioSocketConnectsMs = 0;
+      return json(faultState(ctx, state));
     },
   },
   {
     method: 'POST',
     pattern: /^\/faults\/ari\/delay$/,
-    handle: (ctx, params) => {
+    handle: (ctx, params, _m, state) => {
       ctx.ariFaults.setResponseDelay(requireMs(params, 'ms'));
-      return json(faultState(ctx));
+      return json(faultState(ctx, state));
     },
   },
   {
     method: 'POST',
     pattern: /^\/faults\/ari\/events\/drop$/,
     handle: (ctx, params) => {
-      const refuseMs = params.int('refuseMs') ?? 0;
+      const refuseMs = Math.max(0, params.int('refuseMs') ?? 0);
       // Refuse first, so a client reconnecting at once is already turned away.
-      ctx.ariFaults.refuseEventSocketsFor(Math.max(0, refuseMs));
+      ctx.ariFaults.refuseEventSocketsFor(refuseMs);
       const dropped = ctx.dropEventSockets(params.list('app'), params.bool('abrupt') ?? true);
-      return json({ dropped, refuseMs: Math.max(0, refuseMs) });
+      return json({ dropped, refuseMs });
     },
   },
   {
     method: 'POST',
     pattern: /^\/faults\/audiosocket\/refuse$/,
-    handle: (ctx, params) => {
-      modelFaults(ctx).refuseAudioSocket(params.bool('enabled') ?? true);
-      return json(faultState(ctx));
+    handle: (ctx, params, _m, state) => {
+      const refuse = params.bool('enabled') ?? true;
+      modelFaults(ctx).refuseAudioSocketConnects(refuse);
+      state.refuseAudioSocketConnects = refuse;
+      return json(faultState(ctx, state));
     },
   },
   {
     method: 'POST',
     pattern: /^\/faults\/audiosocket\/delay$/,
-    handle: (ctx, params) => {
-      modelFaults(ctx).delayAudioSocketConnect(requireMs(params, 'ms'));
-      return json(faultState(ctx));
+    handle: (ctx, params, _m, state) => {
+      const ms = requireMs(params, 'ms');
+      modelFaults(ctx).delayAudioSocketConnects(ms);
+      state.delayAudioSocketConnectsMs = ms;
+      return json(faultState(ctx, state));
     },
   },
   {
     method: 'POST',
     pattern: /^\/channels\/([^/]+)\/audiosocket\/drop$/,
-    handle: (ctx, _params, m) => {
-      modelFaults(ctx).dropAudioSocket(decodeURIComponent(m[1]));
-      return { status: 204, headers: {} };
+    handle: (ctx, params, m) => {
+      const how = params.nonEmpty('how') ?? 'reset';
+      if (how !== 'reset' && how !== 'close') throw new AriError(400, "'how' must be 'reset' or 'close'");
+      if (!modelFaults(ctx).dropAudioSocket(decodeURIComponent(m[1]), how)) {
+        throw new AriError(409, 'Channel has no AudioSocket connection');
+      }
+      return noContent();
     },
   },
   {
@@ -120,8 +137,8 @@ const ROUTES: ControlRoute[] = [
     handle: (ctx, params, m) => {
       const afterMs = params.int('afterMs') ?? 0;
       if (afterMs < 0) throw new AriError(400, "'afterMs' must be a non-negative number of milliseconds");
-      modelFaults(ctx).hangupAfter(decodeURIComponent(m[1]), afterMs);
-      return { status: 204, headers: {} };
+      modelFaults(ctx).hangupAfter(decodeURIComponent(m[1]), afterMs, params.int('cause'));
+      return noContent();
     },
   },
 ];
@@ -131,24 +148,33 @@ export const CONTROL_ROUTES: readonly string[] = ROUTES.map(
   (r) => `${r.method} /_sim${r.pattern.source.replace(/^\^|\$$/g, '').replace(/\\\//g, '/').replace('([^/]+)', '{channelId}')}`,
 );
 
-export function handleControl(ctx: ControlContext, req: RestRequest, onInternalError?: (err: unknown) => void): RestResponse {
-  const url = new URL(req.url, 'http://localhost');
-  const parsed = parseBody(req.headers['content-type'], req.body);
-  if (!parsed.ok) return errorResponse(parsed.status, parsed.message);
-  const params = requestParams(url.searchParams, { body: parsed.body, form: parsed.form });
-  if (!isAuthorized(ctx.credentials, req.headers.authorization, params.str('api_key'))) {
-    return errorResponse(401, 'Authentication required', { 'WWW-Authenticate': `Basic realm="${AUTH_REALM}"` });
-  }
-  const path = url.pathname.replace(/^\/_sim/, '');
-  const candidates = ROUTES.filter((r) => r.pattern.test(path));
-  if (candidates.length === 0) return errorResponse(404, 'Resource not found');
-  const route = candidates.find((r) => r.method === req.method);
-  if (!route) return errorResponse(405, 'Invalid method', { Allow: candidates.map((r) => r.method).join(',') });
-  try {
-    return route.handle(ctx, params, route.pattern.exec(path) as RegExpExecArray);
-  } catch (err) {
-    if (err instanceof AriError) return errorResponse(err.status, err.message);
-    onInternalError?.(err);
-    return errorResponse(500, 'Internal Server Error');
+export class ControlApi {
+  private readonly state: ModelFaultState = { refuseAudioSocketConnects: false, delayAudioSocketConnectsMs: 0 };
+
+  constructor(
+    private readonly ctx: ControlContext,
+    private readonly onInternalError?: (err: unknown) => void,
+  ) {}
+
+  handle(req: RestRequest): RestResponse {
+    const url = new URL(req.url, 'http://localhost');
+    const parsed = parseBody(req.headers['content-type'], req.body);
+    if (!parsed.ok) return errorResponse(parsed.status, parsed.message);
+    const params = requestParams(url.searchParams, { body: parsed.body, form: parsed.form });
+    if (!isAuthorized(this.ctx.credentials, req.headers.authorization, params.str('api_key'))) {
+      return errorResponse(401, 'Authentication required', { 'WWW-Authenticate': `Basic realm="${AUTH_REALM}"` });
+    }
+    const path = url.pathname.replace(/^\/_sim/, '');
+    const candidates = ROUTES.filter((r) => r.pattern.test(path));
+    if (candidates.length === 0) return errorResponse(404, 'Resource not found');
+    const route = candidates.find((r) => r.method === req.method);
+    if (!route) return errorResponse(405, 'Invalid method', { Allow: candidates.map((r) => r.method).join(',') });
+    try {
+      return route.handle(this.ctx, params, route.pattern.exec(path) as RegExpExecArray, this.state);
+    } catch (err) {
+      if (err instanceof AriError) return errorResponse(err.status, err.message);
+      this.onInternalError?.(err);
+      return errorResponse(500, 'Internal Server Error');
+    }
   }
 }

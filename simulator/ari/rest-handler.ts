@@ -50,7 +50,7 @@ export class RestHandler {
     this.byName = new Map(options.resources.map((r) => [r.name, r]));
   }
 
-  handle(req: RestRequest): RestResponse {
+  async handle(req: RestRequest): Promise<RestResponse> {
     const url = new URL(req.url, 'http://localhost');
     const parsed = parseBody(req.headers['content-type'], req.body);
     if (!parsed.ok) return errorResponse(parsed.status, parsed.message);
@@ -83,19 +83,19 @@ export class RestHandler {
     }
   }
 
-  private invoke(
+  private async invoke(
     operation: OperationSpec,
     params: ReturnType<typeof requestParams>,
     path: Record<string, string>,
     req: RestRequest,
-  ): RestResponse {
+  ): Promise<RestResponse> {
     for (const spec of operation.parameters) {
       if (!spec.required || spec.paramType !== 'query') continue;
       const present = spec.allowMultiple ? params.list(spec.name).length > 0 : params.nonEmpty(spec.name) !== undefined;
       if (!present) return errorResponse(400, spec.missingMessage ?? `Required parameter '${spec.name}' not provided.`);
     }
     try {
-      const result = operation.handle({ pbx: this.options.pbx, params, path });
+      const result = await operation.handle({ pbx: this.options.pbx, params, path });
       if (result.status === 204) return { status: 204, headers: {} };
       if ('file' in result) return { status: 200, headers: {}, file: result.file };
       if (result.status === 201) return { status: 201, headers: { Location: result.location }, json: result.json };

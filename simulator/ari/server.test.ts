@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { PbxEvent } from '../../engine/ari/models.js';
 import { startAriServer, type AriServer } from './server.js';
-import { fakeChannel, FakePbx } from './test-support/fake-pbx.js';
+import { fakeChannel, FakeFaults, FakePbx } from './test-support/fake-pbx.js';
 
 const creds = { username: 'asterisk', password: 'asterisk' };
 const auth = { Authorization: `Basic ${Buffer.from('asterisk:asterisk').toString('base64')}` };
@@ -237,5 +237,55 @@ describe('control API', () => {
     const s = await start();
     const r = await control(s, '/channels/c1/hangup', { method: 'POST', body: JSON.stringify({ afterMs: 10 }) });
     expect(r.status).toBe(501);
+  });
+});
+
+describe('control API: model faults', () => {
+  const post = (s: AriServer, path: string, body: unknown) =>
+    fetch(`${s.url}/_sim${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('passes AudioSocket and hangup faults to the model and reports them', async () => {
+    const s = await start();
+    const faults = new FakeFaults();
+    pbx.faults = faults;
+    faults.withAudioSocket.add('c1');
+    expect((await post(s, '/faults/audiosocket/refuse', {})).status).toBe(200);
+    expect(await (await post(s, '/faults/audiosocket/delay', { ms: 250 })).json()).toMatchObject({
+      model: { refuseAudioSocketConnects: true, delayAudioSocketConnectsMs: 250 },
+    });
+    expect((await post(s, '/channels/c1/audiosocket/drop', { how: 'close' })).status).toBe(204);
+    expect(await (await post(s, '/channels/c2/audiosocket/drop', {})).json()).toEqual({ message: 'Channel has no AudioSocket connection' });
+    expect((await post(s, '/channels/c1/audiosocket/drop', { how: 'gently' })).status).toBe(400);
+    expect((await post(s, '/channels/c1/hangup', { afterMs: 1500, cause: 17 })).status).toBe(204);
+    expect((await post(s, '/channels/c1/hangup', { afterMs: -1 })).status).toBe(400);
+    const cleared = await fetch(`${s.url}/_sim/faults`, { method: 'DELETE', headers: auth });
+    expect(await cleared.json()).toMatchObject({ model: { refuseAudioSocketConnects: false, delayAudioSocketConnectsMs: 0 } });
+    expect(faults.calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['refuseAudioSocketConnects', true],
+      ['delayAudioSocketConnects', 250],
+      ['dropAudioSocket', 'c1', 'close'],
+      ['dropAudioSocket', 'c2', 'reset'],
+      ['hangupAfter', 'c1', 1500, 17],
+      ['clear'],
+    ]);
+  });
+
+  it('answers externalMedia through the model\'s async variant when it has one', async () => {
+    const s = await start();
+    let release: () => void = () => {};
+    pbx.externalMediaAsync = (params) =>
+      new Promise((resolve) => {
+        release = () => resolve(fakeChannel(params.channelId ?? 'x'));
+      });
+    const answer = fetch(
+      `${s.ariUrl}/channels/externalMedia?app=ai&channelId=e1&external_host=127.0.0.1:9&encapsulation=audiosocket&transport=tcp&format=slin16&data=u`,
+      { method: 'POST', headers: auth },
+    );
+    const early = await Promise.race([answer.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 100))]);
+    expect(early).toBe('waiting');
+    release();
+    const r = await answer;
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ id: 'e1' });
   });
 });

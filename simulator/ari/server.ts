@@ -12,10 +12,9 @@ import pino, { type Logger } from 'pino';
 import type { Pbx } from '../core/api.js';
 import { AriFaults } from './ari-faults.js';
 import type { AriCredentials } from './auth.js';
-import { handleControl } from './control.js';
+import { ControlApi } from './control.js';
 import { EventHub } from './event-hub.js';
 import { EventSockets } from './event-socket.js';
-import type { ModelFaults } from './model-faults.js';
 import { ARI_RESOURCES } from './resources/index.js';
 import { errorResponse, RestHandler, type RestRequest, type RestResponse } from './rest-handler.js';
 
@@ -32,7 +31,6 @@ export interface AriServerOptions {
   logger?: Logger;
   /** Serve /_sim (default true). */
   control?: boolean;
-  modelFaults?: ModelFaults;
 }
 
 export interface AriServer {
@@ -62,15 +60,17 @@ export async function startAriServer(options: AriServerOptions): Promise<AriServ
     onInternalError: (err, req) => logger.error({ err, method: req.method, path: pathOnly(req.url) }, 'ARI handler failed'),
   });
   const controlEnabled = options.control ?? true;
-  const control = {
-    pbx,
-    credentials,
-    hub,
-    ariFaults: faults,
-    dropEventSockets: (apps: readonly string[], abrupt: boolean) => sockets.drop(apps, abrupt),
-    eventSocketCount: () => sockets.count,
-    modelFaults: options.modelFaults,
-  };
+  const control = new ControlApi(
+    {
+      pbx,
+      credentials,
+      hub,
+      ariFaults: faults,
+      dropEventSockets: (apps, abrupt) => sockets.drop(apps, abrupt),
+      eventSocketCount: () => sockets.count,
+    },
+    (err) => logger.error({ err }, 'control handler failed'),
+  );
   const unsubscribe = pbx.onEvent((event, route) => hub.deliver(event, route));
 
   const server: Server = createServer((req, res) => {
@@ -105,10 +105,10 @@ export async function startAriServer(options: AriServerOptions): Promise<AriServ
       body,
     };
     if (isControl) {
-      send(res, handleControl(control, request, (err) => logger.error({ err }, 'control handler failed')));
+      send(res, control.handle(request));
       return;
     }
-    const response = rest.handle(request);
+    const response = await rest.handle(request);
     logger.debug({ method: request.method, path, status: response.status }, 'ARI request');
     const delay = faults.responseDelayMs;
     if (delay > 0) await sleep(delay);

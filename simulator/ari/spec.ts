@@ -43,7 +43,8 @@ export interface OperationSpec {
   responseClass: string;
   parameters: ParamSpec[];
   errorResponses?: { code: number; reason: string }[];
-  handle(req: OperationRequest): OperationResult;
+  /** May be async: some answers wait for the model (externalMedia waits for its TCP connect). */
+  handle(req: OperationRequest): OperationResult | Promise<OperationResult>;
 }
 
 export interface ApiSpec {

@@ -215,6 +215,9 @@ export const EVENT_MODELS: Record<AriEventType | FacadeEventType, SwaggerModel> 
   PlaybackFinished: event('PlaybackFinished', 'Event showing the completion of a media playback operation.', {
     playback: p('Playback', 'Playback control object'),
   }),
+  PlaybackContinuing: event('PlaybackContinuing', 'Event showing the continuation of a media playback operation from one media URI to the next in the list.', {
+    playback: p('Playback', 'Playback control object'),
+  }),
   RecordingStarted: event('RecordingStarted', 'Event showing the start of a recording operation.', {
     recording: p('LiveRecording', 'Recording control object'),
   }),

@@ -32,6 +32,7 @@ const EVENT_TYPES: Record<AriEventType, true> = {
   BridgeDestroyed: true,
   PlaybackStarted: true,
   PlaybackFinished: true,
+  PlaybackContinuing: true,
   RecordingStarted: true,
   RecordingFinished: true,
   RecordingFailed: true,

@@ -8,6 +8,7 @@
  * hooks (snoop spies, whisper, MixMonitor, ARI record) tap both directions like audiohooks.
  */
 import type { CallerId, Channel, ChannelState, DialplanCep } from '../../engine/ari/models.js';
+import type { DialplanLocation } from './core.js';
 import type { MediaFrame } from './media.js';
 
 export type ChannelKind = 'local' | 'audiosocket' | 'snoop';
@@ -94,6 +95,11 @@ export class SimChannel {
   localPeer: SimChannel | undefined;
   readonly snoops = new Set<SimChannel>();
   snoopTarget: SimChannel | undefined;
+  /**
+   * Set while the dialplan app Stasis() waits: called with where to continue (ARI continue) or
+   * undefined (the channel left Stasis because it is hanging up).
+   */
+  stasisExit: ((to: DialplanLocation | undefined) => void) | undefined;
   /** For an outgoing channel being dialed: what happens once the far end answers. */
   onAnswered: (() => void) | undefined;
   /** Counts frames read, for Answer()'s wait for the first voice frame. */

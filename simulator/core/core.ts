@@ -85,6 +85,8 @@ export class Core {
   readonly channels = new Map<string, SimChannel>();
   readonly bridges = new Map<string, SimBridge>();
   readonly registeredApps = new Set<string>();
+  /** Globals set while running (Set(GLOBAL(x)=y)); they hide [globals] of the same name. */
+  readonly runtimeGlobals = new Map<string, string>();
   /** Open AudioSocket connections, by the channel they serve (fault injection, shutdown). */
   readonly links = new Map<AudioSocketLink, SimChannel>();
   /** Global AudioSocket connect faults (SimFaults). */

@@ -16,6 +16,8 @@ import type { SimChannel } from './channel.js';
 import type { Command } from './command-queue.js';
 import type { Core } from './core.js';
 import type { MediaFrame } from './media.js';
+import { findStored } from './recording.js';
+import { streamFrames } from './stream.js';
 
 type InternalState = 'queued' | 'playing' | 'continuing' | 'done' | 'failed' | 'stopped' | 'canceled';
 
@@ -23,38 +25,6 @@ type InternalState = 'queued' | 'playing' | 'continuing' | 'done' | 'failed' | '
 const STOP_LATENCY_MS = 2;
 
 export type PlaybackTarget = { kind: 'channel'; channel: SimChannel } | { kind: 'bridge'; bridge: SimBridge };
-
-/**
- * Plays frames one per tick through `write`; resolves 'done' when they are all out, 'stopped'
- * when `stop` resolves first, 'aborted' when the signal fires.
- */
-export function streamFrames(
-  core: Core,
-  frames: readonly MediaFrame[],
-  write: (frame: MediaFrame) => void,
-  signal: AbortSignal,
-  stop?: Promise<void>,
-): Promise<'done' | 'stopped' | 'aborted'> {
-  return new Promise((resolve) => {
-    let i = 0;
-    let settled = false;
-    const finish = (how: 'done' | 'stopped' | 'aborted'): void => {
-      if (settled) return;
-      settled = true;
-      cancelTick();
-      signal.removeEventListener('abort', onAbort);
-      resolve(how);
-    };
-    const onAbort = (): void => finish('aborted');
-    const cancelTick = core.scheduler.everyTick(() => {
-      if (i < frames.length) write(frames[i++]);
-      else finish('done');
-    });
-    if (signal.aborted) return finish('aborted');
-    signal.addEventListener('abort', onAbort);
-    stop?.then(() => finish('stopped'));
-  });
-}
 
 export class SimPlayback implements Command {
   readonly id: string;
@@ -142,15 +112,21 @@ export class SimPlayback implements Command {
         if (outcome === 'unsupported') continue;
         const hangup = signal.aborted || this.targetGone();
         const last = this.index === this.medias.length - 1;
-        if (outcome === 'done') this.state = last || hangup ? 'done' : 'continuing';
-        else if (this.state !== 'stopped') this.state = last || hangup ? 'failed' : 'continuing';
-        if (this.state === 'stopped') this.core.log.info({ playback: this.id, media }, `Playback stopped for ${media}`);
+        const stopped = this.isStopped();
+        if (stopped) this.core.log.info({ playback: this.id, media }, `Playback stopped for ${media}`);
+        else if (outcome === 'done') this.state = last || hangup ? 'done' : 'continuing';
+        else this.state = last || hangup ? 'failed' : 'continuing';
         this.publish();
-        if (hangup || this.state === 'stopped') return;
+        if (hangup || stopped) return;
       }
     } finally {
       this.core.playbacks.delete(this.id);
     }
+  }
+
+  /** Read through a method: the state changes while run() awaits. */
+  private isStopped(): boolean {
+    return this.state === 'stopped';
   }
 
   private targetGone(): boolean {
@@ -168,7 +144,7 @@ export class SimPlayback implements Command {
         return 'failed';
       }
     } else if (media.startsWith('recording:')) {
-      const stored = this.core.storedRecordingPath?.(media.slice('recording:'.length));
+      const stored = storedPath(this.core, media.slice('recording:'.length));
       if (!stored) {
         this.core.log.error({ playback: this.id }, `Attempted to play recording '${media.slice(10)}' but recording does not exist`);
         return 'unsupported';
@@ -233,4 +209,12 @@ export class SimPlayback implements Command {
 /** state_to_string: stopped and canceled playbacks read "done". */
 function publicState(state: InternalState): PlaybackState {
   return state === 'stopped' || state === 'canceled' ? 'done' : state;
+}
+
+function storedPath(core: Core, name: string): string | undefined {
+  try {
+    return findStored(core, name).path;
+  } catch {
+    return undefined;
+  }
 }

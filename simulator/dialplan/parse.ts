@@ -291,6 +291,7 @@ class ContextReader {
     let priority: number;
     if (text === 'hint') {
       if (label !== undefined) throw new DialplanError(at, 'a hint cannot carry a label', 'DIALPLAN_ERR_EXTENSION');
+      this.lastPriority = PRIORITY_HINT;
       return { priority: PRIORITY_HINT };
     } else if (text === 'n' || text === 'next' || text === 's' || text === 'same') {
       if (this.lastPriority === -2) {

@@ -2,6 +2,7 @@
  * /asterisk: system information and module details, enough for connection checks and the
  * engine's doctor.
  */
+import { AriError } from '../../core/api.js';
 import { ok, pathParam, query, type OperationSpec, type ResourceSpec } from '../spec.js';
 
 const INFO_SECTIONS = ['build', 'system', 'config', 'status'];
@@ -18,6 +19,18 @@ const getInfo: OperationSpec = {
     if (only.length === 0) return ok(info);
     // Like Asterisk, unknown section names are ignored rather than rejected.
     return ok(Object.fromEntries(Object.entries(info).filter(([k]) => only.includes(k))));
+  },
+};
+
+const listModules: OperationSpec = {
+  httpMethod: 'GET',
+  nickname: 'listModules',
+  summary: 'List Asterisk modules.',
+  responseClass: 'List[Module]',
+  parameters: [],
+  handle: ({ pbx }) => {
+    if (!pbx.listModules) throw new AriError(501, 'Method not implemented');
+    return ok(pbx.listModules());
   },
 };
 
@@ -40,6 +53,7 @@ export const asteriskResource: ResourceSpec = {
   models: ['AsteriskInfo', 'BuildInfo', 'SystemInfo', 'ConfigInfo', 'SetId', 'StatusInfo', 'Module'],
   apis: [
     { path: '/asterisk/info', description: 'Asterisk system information (similar to core show settings)', operations: [getInfo] },
+    { path: '/asterisk/modules', description: 'Asterisk modules', operations: [listModules] },
     { path: '/asterisk/modules/{moduleName}', description: 'Asterisk module', operations: [getModule] },
   ],
 };

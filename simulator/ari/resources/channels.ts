@@ -413,7 +413,7 @@ const operations = {
       { code: 400, reason: 'Invalid parameters' },
       { code: 409, reason: 'Channel is not in a Stasis application; Channel is already bridged' },
     ],
-    handle: ({ pbx, params }) => {
+    handle: async ({ pbx, params }) => {
       const variables = params.stringMap('variables');
       const externalHost = params.str('external_host') ?? '';
       if (!/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(externalHost)) {
@@ -425,20 +425,20 @@ const operations = {
       const isAudioSocket = encapsulation.toLowerCase() === 'audiosocket' && transport.toLowerCase() === 'tcp';
       if (!isRtp && !isAudioSocket) throw new AriError(501, 'The encapsulation and/or transport is not supported');
       if (isAudioSocket && !params.nonEmpty('data')) throw new AriError(400, 'data can not be empty');
-      return ok(
-        pbx.externalMedia({
-          app: params.str('app') ?? '',
-          channelId: params.nonEmpty('channelId'),
-          external_host: externalHost,
-          encapsulation,
-          transport,
-          connection_type: params.nonEmpty('connection_type') ?? 'client',
-          format: params.str('format') ?? '',
-          direction: params.nonEmpty('direction') ?? 'both',
-          data: params.nonEmpty('data'),
-          variables,
-        }),
-      );
+      const request = {
+        app: params.str('app') ?? '',
+        channelId: params.nonEmpty('channelId'),
+        external_host: externalHost,
+        encapsulation,
+        transport,
+        connection_type: params.nonEmpty('connection_type') ?? 'client',
+        format: params.str('format') ?? '',
+        direction: params.nonEmpty('direction') ?? 'both',
+        data: params.nonEmpty('data'),
+        variables,
+      };
+      // Asterisk answers only once chan_audiosocket's TCP connect is done (or failed).
+      return ok(pbx.externalMediaAsync ? await pbx.externalMediaAsync(request) : pbx.externalMedia(request));
     },
   },
 } satisfies Record<string, OperationSpec>;

@@ -4,7 +4,7 @@
  * telephony; the real model is SimPbx in simulator/core.
  */
 import { ariTimestamp, type Bridge, type Channel, type PbxEvent, type Playback } from '../../../engine/ari/models.js';
-import { AriError, type EventRoute, type Pbx, type PbxEventListener } from '../../core/api.js';
+import { AriError, type EventRoute, type Pbx, type PbxEventListener, type SimFaults } from '../../core/api.js';
 
 export interface RecordedCall {
   method: string;
@@ -27,6 +27,28 @@ export function fakeChannel(id: string, overrides: Partial<Channel> = {}): Chann
   };
 }
 
+/** Records the fault calls; `dropAudioSocket` succeeds for channels listed in `withAudioSocket`. */
+export class FakeFaults implements SimFaults {
+  readonly calls: RecordedCall[] = [];
+  readonly withAudioSocket = new Set<string>();
+  refuseAudioSocketConnects(refuse: boolean): void {
+    this.calls.push({ method: 'refuseAudioSocketConnects', args: [refuse] });
+  }
+  delayAudioSocketConnects(ms: number): void {
+    this.calls.push({ method: 'delayAudioSocketConnects', args: [ms] });
+  }
+  dropAudioSocket(channelId: string, how?: 'reset' | 'close'): boolean {
+    this.calls.push({ method: 'dropAudioSocket', args: [channelId, how] });
+    return this.withAudioSocket.has(channelId);
+  }
+  hangupAfter(channelId: string, ms: number, cause?: number): void {
+    this.calls.push({ method: 'hangupAfter', args: [channelId, ms, cause] });
+  }
+  clear(): void {
+    this.calls.push({ method: 'clear', args: [] });
+  }
+}
+
 export class FakePbx implements Pbx {
   readonly asteriskId = '02:fc:00:00:00:99';
   readonly calls: RecordedCall[] = [];
@@ -36,6 +58,10 @@ export class FakePbx implements Pbx {
   readonly variables = new Map<string, string>();
   readonly registeredApps = new Set<string>();
   storedFile: { path: string; contentType: string } | undefined;
+  /** Set to offer fault injection; undefined models a PBX without it. */
+  faults: FakeFaults | undefined;
+  /** Set to make externalMedia answer asynchronously, like SimPbx waiting for its TCP connect. */
+  externalMediaAsync: Pbx['externalMediaAsync'];
   private readonly listeners = new Set<PbxEventListener>();
   private nextId = 1;
 
@@ -258,6 +284,10 @@ export class FakePbx implements Pbx {
       config: { name: 'sim', default_language: 'en', setid: { user: '', group: '' } },
       status: { startup_time: ariTimestamp(), last_reload_time: ariTimestamp() },
     };
+  }
+
+  listModules(): ReturnType<NonNullable<Pbx['listModules']>> {
+    return [this.getModule('res_ari.so')];
   }
 
   getModule(name: string): ReturnType<Pbx['getModule']> {
