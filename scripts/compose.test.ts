@@ -25,7 +25,7 @@ interface Service {
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
   command?: string[];
-  depends_on?: string[];
+  depends_on?: Record<string, { condition: string }>;
 }
 interface Compose {
   name: string;
@@ -121,7 +121,8 @@ describe('docker-compose.yml', () => {
   it('runs the compiled simulator from the engine image', () => {
     expect(services.simulator.image).toBe(services['ai-engine'].image);
     expect(services.simulator.command).toEqual(['node', 'dist/simulator/main.js']);
-    expect(services['ai-engine-sim'].depends_on).toEqual(['simulator']);
+    expect(services['ai-engine-sim'].depends_on).toEqual({ simulator: { condition: 'service_healthy' } });
+    expect(services['ai-engine'].depends_on).toEqual({ asterisk: { condition: 'service_healthy' } });
   });
 });
 

@@ -240,11 +240,37 @@ describe('scripted provider', () => {
       const pink = join(FIXTURES, 'noise-pink-8k.wav');
       return Buffer.concat([noise(3000, 8000, -45, 8), existsSync(pink) ? parseWav(readFileSync(pink)).pcm : noise(3000, 8000, -45, 9)]);
     }],
+    // A silent SIP phone sends all-zero frames; then the line comes alive with steady noise.
+    ['digital silence, then the pink noise fixture', () => Buffer.concat([silence(8000, 2000), parseWav(readFileSync(join(FIXTURES, 'noise-pink-8k.wav'))).pcm])],
+    ['digital silence, then -35 dBFS steady white noise', () => Buffer.concat([silence(8000, 2000), noise(4000, 8000, -35, 10)])],
   ])('never takes %s for a turn', async (_name, audio) => {
     const h = await start(BASE_SCRIPT.replace(/greeting:.*\n/, ''), 8000);
     pushFrames(h.session, audio(), 8000);
     await new Promise((r) => setTimeout(r, 60)); // past think_ms: no answer either
     expect(h.events).toEqual([]);
+  });
+
+  it('hears a caller who speaks soon after the line noise starts: one turn, started promptly', async () => {
+    const h = await start(BASE_SCRIPT.replace(/greeting:.*\n/, ''), 8000);
+    const rate = 8000;
+    const frame = (rate / 50) * 2;
+    // Digital silence 0–1000 ms, -35 dBFS white noise from 1000 ms, speech 1600–2800 ms over it.
+    const speech = Buffer.concat([silence(rate, 600), speechLike(1200, rate, -20), silence(rate, 800)]);
+    const line = noise(2600, rate, -35, 11);
+    const mixed = Buffer.alloc(line.length);
+    for (let i = 0; i < line.length; i += 2) {
+      mixed.writeInt16LE(Math.max(-32768, Math.min(32767, line.readInt16LE(i) + speech.readInt16LE(i))), i);
+    }
+    const audio = Buffer.concat([silence(rate, 1000), mixed]);
+    let startedAt: number | undefined;
+    for (let i = 0; i * frame < audio.length; i++) {
+      h.session.pushAudio(audio.subarray(i * frame, (i + 1) * frame));
+      if (startedAt === undefined && count(h.events, 'user_started_speaking') > 0) startedAt = (i + 1) * 20;
+    }
+    expect(count(h.events, 'user_started_speaking')).toBe(1);
+    expect(count(h.events, 'user_stopped_speaking')).toBe(1);
+    expect(startedAt).toBeGreaterThanOrEqual(1600);
+    expect(startedAt).toBeLessThanOrEqual(1600 + 250);
   });
 
   it('still hears speech after the noise (the detector is not just deaf)', async () => {

@@ -14,6 +14,7 @@ export interface Command {
 export class CommandQueue {
   private readonly pending: Command[] = [];
   private running: { command: Command; abort: AbortController } | undefined;
+  private scheduled = false;
 
   get busy(): boolean {
     return this.running !== undefined;
@@ -21,7 +22,15 @@ export class CommandQueue {
 
   enqueue(command: Command): void {
     this.pending.push(command);
-    if (!this.running) void this.next();
+    // Started on the next turn, as Asterisk's channel thread picks it up: the HTTP answer
+    // (state "queued") goes out before PlaybackStarted (s7).
+    if (!this.running && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        if (!this.running) void this.next();
+      });
+    }
   }
 
   /** Aborts the running command and drops the queued ones. */

@@ -1,6 +1,6 @@
 /**
- * Sound lookup for Playback() and ARI `sound:` URIs: a name without extension, searched in the
- * language folder then the top of each sound directory, in any known format (WAV 8/16 kHz, .ulaw,
+ * Sound lookup for Playback() and ARI `sound:` URIs: a name without extension, searched folder by
+ * folder (language subfolder first, then the top of the folder), in any known format (WAV 8/16 kHz, .ulaw,
  * .sln, .sln16 …: engine/audio/soundfile.ts). A name with an extension is not found, as in
  * Asterisk (s7). Absolute names are Asterisk paths, rewritten by the path map.
  *
@@ -20,7 +20,8 @@ const CACHE_LIMIT = 64;
 
 interface Cached {
   mtimeMs: number;
-  frames: MediaFrame[];
+  /** In flight or done: concurrent plays of the same file share one decode. */
+  frames: Promise<MediaFrame[]>;
 }
 
 export class SoundLibrary {
@@ -35,24 +36,33 @@ export class SoundLibrary {
   find(name: string, language: string, rate?: number): string | undefined {
     if (name === '') return undefined;
     if (isAbsolute(name)) return findSound([], this.paths.toLocal(name), { rate });
-    const byLanguage = language ? findSound(this.dirs, `${language}/${name}`, { rate }) : undefined;
-    return byLanguage ?? findSound(this.dirs, name, { rate });
+    // Folder by folder (the first folder wins), language subfolder first within each.
+    for (const dir of this.dirs) {
+      const found = (language ? findSound([dir], `${language}/${name}`, { rate }) : undefined) ?? findSound([dir], name, { rate });
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** The file cut into 20 ms frames. */
-  async frames(path: string): Promise<MediaFrame[]> {
+  frames(path: string): Promise<MediaFrame[]> {
     const mtimeMs = statSync(path).mtimeMs;
     const hit = this.cache.get(path);
     if (hit && hit.mtimeMs === mtimeMs) return hit.frames;
-    const sound = await loadSoundFile(path);
-    let { pcm, rate } = sound;
-    if (rate > MAX_RATE) {
-      pcm = resample(pcm, rate, MAX_RATE);
-      rate = MAX_RATE;
-    }
-    const frames = framesOf(pcm, rate);
+    const frames = decode(path);
     this.cache.set(path, { mtimeMs, frames });
+    frames.catch(() => this.cache.delete(path));
     if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     return frames;
   }
+}
+
+async function decode(path: string): Promise<MediaFrame[]> {
+  const sound = await loadSoundFile(path);
+  let { pcm, rate } = sound;
+  if (rate > MAX_RATE) {
+    pcm = resample(pcm, rate, MAX_RATE);
+    rate = MAX_RATE;
+  }
+  return framesOf(pcm, rate);
 }

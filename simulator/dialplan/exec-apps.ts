@@ -221,8 +221,10 @@ const stasis: DialplanApp = (x, data) => {
   }
   if (!core.enterStasis(channel, app, args, true)) return 'next';
   return new Promise<AppResult>((resolve) => {
-    const onAbort = (): void => exit(undefined);
+    // Deferred: the hangup that aborts us is still publishing its own events (s1, s3 order).
+    const onAbort = (): void => queueMicrotask(() => exit(undefined));
     const exit = (to: DialplanLocation | undefined): void => {
+      if (channel.stasisExit !== exit) return;
       channel.stasisExit = undefined;
       x.signal.removeEventListener('abort', onAbort);
       if (to) return resolve({ goto: to });

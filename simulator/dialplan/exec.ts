@@ -64,6 +64,8 @@ async function runPbx(
         log.error({ code: err.code, file: err.file, line: err.line }, `${err.message}: hanging up ${channel.name}`);
         break;
       }
+      // ${EXTEN}, ${CONTEXT}, ${PRIORITY} read the step being run.
+      channel.dialplan = { ...channel.dialplan, context: here.context, exten: here.exten, priority: here.priority };
       let data: string;
       try {
         data = substitute(step.appData, substituteContext(core, channel), step.at);

@@ -14,6 +14,9 @@ exten => s,1,answer()
  same => n(empty),Set(Y=\${IF(\${ISNULL(\${X})}?\${UUID()}:\${CHANNEL(name)})})
  same => n,Goto(\${DEST})
  same => n,Goto(empty)
+ same => n,GotoIf(\${IF(\${X}?1:0)}?empty:b,s,1)
+ same => n,GotoIf($["\${X}" = "?"]?empty)
+ same => n,GotoIf(\${X}?\${IF(a?b:c)})
 [b]
 exten => s,1,Hangup
 `,

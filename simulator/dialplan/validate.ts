@@ -42,11 +42,24 @@ function staticGotoTargets(step: DialplanStep): string[] {
   const app = step.app.toLowerCase();
   if (app === 'goto') return step.appData.includes('$') ? [] : [step.appData];
   if (app !== 'gotoif') return [];
-  // The condition is usually an expression; the branches come after its last '?'.
-  const q = step.appData.lastIndexOf('?');
+  // The condition is usually an expression: the branches follow the first '?' outside ${ } and $[ ].
+  const q = topLevelQuestionMark(step.appData);
   if (q < 0) return [];
-  const { ifTrue, ifFalse } = splitGotoIf(`x${step.appData.slice(q)}`);
-  return [ifTrue, ifFalse].filter((t): t is string => !!t && !t.includes('$'));
+  const branches = step.appData.slice(q);
+  if (branches.includes('$')) return [];
+  const { ifTrue, ifFalse } = splitGotoIf(`x${branches}`);
+  return [ifTrue, ifFalse].filter((t): t is string => !!t);
+}
+
+function topLevelQuestionMark(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && depth > 0) depth--;
+    else if (c === '?' && depth === 0) return i;
+  }
+  return -1;
 }
 
 function checkTarget(dialplan: Dialplan, step: DialplanStep, text: string, errors: DialplanError[]): void {
