@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AriClient } from './ari/client.js';
 import { isNotFound } from './ari/errors.js';
 import { AriEventStream } from './ari/events.js';
+import { FrameTicker } from './audio/pacer.js';
 import { AudioSocketServer } from './audiosocket/server.js';
 import { ariPorts, audioBinder, vadDetector } from './call/adapters.js';
 import { CallManager } from './call/manager.js';
@@ -63,7 +64,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const ari = new AriClient({ url: cfg.ari.url, username: cfg.ari.username, password: cfg.ari.password, requestTimeoutMs: cfg.timeouts.ari_request_ms, logger });
   const ports = ariPorts(ari);
 
+  // One 20 ms ticker paces every connection's output and fills gaps in every call's input.
+  const ticker = new FrameTicker({ onListenerError: (err) => logger.error({ err }, 'frame tick failed') });
   const audio = new AudioSocketServer({
+    ticker,
     logger,
     host: cfg.audiosocket.host,
     port: cfg.audiosocket.port,
@@ -110,6 +114,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       createVad: vadDetector,
       logger,
       now: () => performance.now(),
+      ticker,
       hooks,
     }),
     hooks: {
@@ -174,6 +179,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       await events.close();
       await audio.close();
       await health.close();
+      ticker.stop();
     })());
 
   return {

@@ -52,8 +52,18 @@ export interface SessionDeps {
   createVad(sampleRate: number): VoiceDetector;
   logger: Logger;
   now(): number;
+  /** A shared 20 ms tick (engine/audio/pacer.ts FrameTicker) for the upstream gap filler. */
+  ticker?: { add(listener: () => void): () => void };
   hooks?: SessionHooks;
 }
+
+/**
+ * Upstream audio may stop without the call being silent in meaning: Local channels send nothing
+ * while quiet, and phones with silence suppression (DTX) send nothing either. The VAD and the
+ * provider need the silence to see a turn end, so after this much time without a frame the gap
+ * is filled with silence frames (a SIP phone's frames arrive within ~22 ms, see the traces).
+ */
+const GAP_FILL_AFTER_MS = 60;
 
 /** Telemetry and bookkeeping the manager hangs on a session. */
 export interface SessionHooks {
@@ -114,6 +124,8 @@ export class CallSession {
     heardAt: null,
   };
   private bindStartedAt = 0;
+  private lastAudioAt = 0;
+  private stopGapFill: (() => void) | null = null;
   private ending: Promise<void> | null = null;
   private resolveDone!: () => void;
   /** Resolves when teardown is complete. */
@@ -341,7 +353,22 @@ export class CallSession {
     const conn = this.audio!;
     this.vad = this.deps.createVad(this.rate);
     this.segmenter = new ResponseSegmenter({ sampleRate: this.rate, firstSegmentMs: this.cfg.segments.firstMs, segmentMs: this.cfg.segments.nextMs });
-    conn.onAudio((pcm) => this.onCallerAudio(pcm));
+    conn.onAudio((pcm) => {
+      this.lastAudioAt = this.deps.now();
+      this.onCallerAudio(pcm);
+    });
+    this.lastAudioAt = this.deps.now();
+    if (this.deps.ticker) {
+      const silence = Buffer.alloc((this.rate / 50) * 2);
+      this.stopGapFill = this.deps.ticker.add(() => {
+        const now = this.deps.now();
+        // Whole frames only, and never more than a second's worth at once.
+        for (let n = 0; now - this.lastAudioAt >= GAP_FILL_AFTER_MS && n < 50; n++) {
+          this.lastAudioAt += 20;
+          this.onCallerAudio(silence);
+        }
+      });
+    }
     conn.onDtmf((digit) => {
       this.timeline.mark('dtmf', { digit });
       this.provider?.pushDtmf?.(digit);
@@ -611,6 +638,8 @@ export class CallSession {
     this.log.info({ reason }, 'ending call');
     this.pendingBind?.cancel();
     this.pendingBind = null;
+    this.stopGapFill?.();
+    this.stopGapFill = null;
     const provider = this.provider;
     this.provider = null;
     const audio = this.audio;
