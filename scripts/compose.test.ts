@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_CONFIG_PATH, ENV_OVERRIDES } from '../engine/config/env.js';
+import { optionsFromCli } from '../simulator/main.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
@@ -93,7 +94,8 @@ describe('docker-compose.yml', () => {
       expect(s.env_file).toEqual(['.env']);
       expect(mountOf(s, '/app/config')).toBe('./config:/app/config:ro');
       for (const key of Object.keys(s.environment ?? {})) expect(known, `${name}: ${key}`).toContain(key);
-      expect(s.environment?.AI_AGENT_CONFIG).toBe(`/app/${DEFAULT_CONFIG_PATH}`);
+      // Left to the image default (WORKDIR /app + config/ai-agent.yaml) so .env can choose another file.
+      expect(s.environment?.AI_AGENT_CONFIG).toBeUndefined();
       expect(s.environment?.HTTP_HOST).toBe('0.0.0.0');
       expect(s.environment?.AUDIOSOCKET_HOST).toBe('0.0.0.0');
       expect(s.environment?.AUDIOSOCKET_ADVERTISE_HOST).toBe(name);
@@ -118,6 +120,23 @@ describe('docker-compose.yml', () => {
     expect(services.asterisk.build?.args?.ASTERISK_IMAGE).toBe(`\${ASTERISK_IMAGE:-${dockerfileDefault}}`);
   });
 
+  it('makes the simulator listen for the engine container, run the repo dialplan, play the media dir', () => {
+    const sim = services.simulator;
+    // Compose interpolation as done with an .env that sets no ARI credentials.
+    const env = Object.fromEntries(
+      Object.entries(sim.environment ?? {}).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
+    );
+    const options = optionsFromCli([], env);
+    expect(options.host).toBe('0.0.0.0');
+    expect(options.port).toBe(8088);
+    expect(sim.ports).toEqual(['127.0.0.1:18088:8088']);
+    expect(mountOf(sim, options.configDir as string)).toBe(`./asterisk-docker:${options.configDir}:ro`);
+    expect(options.soundDirs?.map((d) => join(d, engineConfig.media.sound_prefix))).toEqual([engineConfig.media.dir]);
+    // The same credentials the engine uses by default (config/ai-agent.yaml).
+    const ari = (parse(read('config/ai-agent.yaml')) as { ari: { username: string; password: string } }).ari;
+    expect([options.username, options.password]).toEqual([ari.username, ari.password]);
+  });
+
   it('runs the compiled simulator from the engine image', () => {
     expect(services.simulator.image).toBe(services['ai-engine'].image);
     expect(services.simulator.command).toEqual(['node', 'dist/simulator/main.js']);
@@ -138,6 +157,9 @@ describe('Dockerfile (engine)', () => {
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toContain('CMD ["node", "dist/engine/main.js"]');
+    // The engine's default config path, relative to WORKDIR, is where compose mounts ./config.
+    expect(runtime).toMatch(/^WORKDIR \/app$/m);
+    expect(`/app/${DEFAULT_CONFIG_PATH}`).toBe('/app/config/ai-agent.yaml');
     expect(runtime).toMatch(/HEALTHCHECK[\s\S]*127\.0\.0\.1:8091\/ready/);
   });
 

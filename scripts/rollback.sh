@@ -29,10 +29,12 @@ echo \"rollback: \$now -> \$prev\""
 print_config_rollback() {
   cat <<'EOF'
 ==> code rolled back. If the trouble is in the streaming media path rather than the code,
-    roll the config back instead (config/ai-agent.yaml on the server, then restart the engine:
-    docker compose restart ai-engine):
+    roll the config back instead (config/ai-agent.yaml on the server, or the file AI_AGENT_CONFIG
+    names; then docker compose restart ai-engine):
       audio_transport: legacy
       downstream_mode: file
+    (AUDIO_TRANSPORT / DOWNSTREAM_MODE in .env win over the file: set them there instead, then
+    docker compose up -d ai-engine)
 EOF
 }
 

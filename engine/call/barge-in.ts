@@ -62,6 +62,11 @@ export class BargeInDetector {
     return this.speaking;
   }
 
+  /** Where the caller's current run of qualifying speech began, if one is under way. */
+  get speechOnsetMs(): number | null {
+    return this.runStart;
+  }
+
   agentStarted(nowMs: number, opts: { greeting: boolean }): void {
     if (!this.speaking) this.agentSince = nowMs;
     this.speaking = true;

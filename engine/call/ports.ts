@@ -22,7 +22,7 @@ export interface CallAri {
   }): Promise<Channel>;
   snoop(
     channelId: string,
-    params: { snoopId: string; app: string; appArgs: string; spy: 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both' },
+    params: { snoopId: string; app: string; appArgs: string; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both' },
   ): Promise<Channel>;
   continueInDialplan(channelId: string, params: { context: string; extension: string; priority: number }): Promise<void>;
   play(channelId: string, params: { playbackId: string; media: string }): Promise<Playback>;

@@ -71,7 +71,7 @@ export interface SessionHooks {
   ownPlayback?(playbackId: string): void;
   bound?(transport: AudioTransport, bindMs: number, fallback: boolean): void;
   turn?(t: TurnTiming): void;
-  bargeIn?(latencyMs: number): void;
+  bargeIn?(latencyMs: number, cancelMs: number): void;
   cleanupFailure?(what: string, err: unknown): void;
   ended?(summary: ReturnType<CallTimeline['summary']>): void;
 }
@@ -98,7 +98,10 @@ export class CallSession {
   private readonly bridgeId: string;
   private readonly extId: string;
   private readonly snoopId: string;
+  private readonly voiceId: string;
   private bridgeCreated = false;
+  private voiceCreated = false;
+  private voiceReady: Promise<void> = Promise.resolve();
   private extCreated = false;
   private snoopCreated = false;
   private pendingBind: { cancel(): void } | null = null;
@@ -140,6 +143,7 @@ export class CallSession {
     this.bridgeId = `${OWN_PREFIX}${this.callId}-br`;
     this.extId = `${OWN_PREFIX}${this.callId}-ext`;
     this.snoopId = `${OWN_PREFIX}${this.callId}-snoop`;
+    this.voiceId = `${OWN_PREFIX}${this.callId}-voice`;
     this.log = deps.logger.child({ callId: this.callId, channelId: callerId });
     this.timeline = new CallTimeline(deps.now);
     this.bargeIn = new BargeInDetector(cfg.bargeIn);
@@ -152,7 +156,7 @@ export class CallSession {
 
   /** Channels this call owns (caller included), for routing ARI events. */
   get channelIds(): string[] {
-    return [this.callerId, this.extId, this.snoopId];
+    return [this.callerId, this.extId, this.snoopId, this.voiceId];
   }
 
   async start(): Promise<void> {
@@ -256,6 +260,7 @@ export class CallSession {
       this.extCreated = true;
       if (this.state !== 'binding' && this.state !== 'talking') return;
       await this.deps.ari.addToBridge(this.bridgeId, [this.callerId, this.extId]);
+      if (this.cfg.downstream === 'file') this.voiceReady = this.createVoice();
     } catch (err) {
       if (this.state !== 'binding') return;
       if (this.deps.isNotFound(err) && !(await this.callerAlive())) return this.fire({ type: 'hangup', reason: 'caller gone while binding' });
@@ -316,7 +321,37 @@ export class CallSession {
     }
   }
 
+  /**
+   * File playback for a bridged caller goes through a whisper-only snoop. Asterisk suspends a
+   * bridged channel from its bridge while it plays a file to it (main/bridge_channel.c,
+   * BRIDGE_CHANNEL_ACTION_PLAY_FILE), so the externalMedia leg would hear nothing from the caller
+   * during the agent's answer and barge-in could never fire. Played on a snoop with whisper=out,
+   * the file is mixed into what the caller hears while the caller stays in the bridge; the frames
+   * the engine keeps writing on the AudioSocket keep audio flowing to the caller, which a whisper
+   * needs (trace s12).
+   */
+  private async createVoice(): Promise<void> {
+    try {
+      this.deps.hooks?.ownChannel?.(this.voiceId);
+      await this.deps.ari.snoop(this.callerId, { snoopId: this.voiceId, app: this.cfg.app, appArgs: 'aiav-voice', spy: 'none', whisper: 'out' });
+      this.voiceCreated = true;
+    } catch (err) {
+      if (this.state === 'ending' || this.state === 'ended') return;
+      this.log.warn({ err: errMsg(err) }, 'whisper snoop for playback failed; playing to the caller (no barge-in while the agent speaks)');
+    }
+  }
+
+  /** Where file playback goes: the whisper snoop when there is one, else the caller. */
+  private get playTarget(): string {
+    return this.voiceCreated ? this.voiceId : this.callerId;
+  }
+
   private async dropAudioSocketLeg(): Promise<void> {
+    await this.voiceReady;
+    if (this.voiceCreated) {
+      this.voiceCreated = false;
+      await this.quietly('hang up whisper snoop', () => this.deps.ari.hangup(this.voiceId));
+    }
     if (this.extCreated) {
       this.extCreated = false;
       await this.quietly('hang up externalMedia leg', () => this.deps.ari.hangup(this.extId));
@@ -428,7 +463,7 @@ export class CallSession {
         this.timeline.mark('user_speech_start');
         // The provider's own detector (e.g. Deepgram's) is a second barge-in trigger, still
         // subject to the protection window.
-        if (this.bargeIn.agentSpeaking && this.agentInterruptible(now)) void this.doBargeIn(now, 'provider');
+        if (this.bargeIn.agentSpeaking && this.agentInterruptible(now)) void this.doBargeIn(this.bargeIn.speechOnsetMs ?? now, 'provider');
         return;
       case 'user_stopped_speaking':
         this.timeline.mark('user_speech_end');
@@ -511,7 +546,9 @@ export class CallSession {
     const playbackId = `${OWN_PREFIX}${this.callId}-pb-${next.media.name.split('-').pop()}`;
     this.playing = { ...next, playbackId, startedAt: null };
     this.deps.hooks?.ownPlayback?.(playbackId);
-    this.deps.ari.play(this.callerId, { playbackId, media: next.media.uri }).catch((err) => {
+    this.voiceReady
+      .then(() => this.deps.ari.play(this.playTarget, { playbackId, media: next.media.uri }))
+      .catch((err) => {
       if (this.playing?.playbackId !== playbackId) return;
       this.log.error({ uri: next.media.uri, err: errMsg(err) }, 'play request failed');
       void this.onPlaybackFinished('failed');
@@ -573,6 +610,7 @@ export class CallSession {
   }
 
   private async doBargeIn(onsetMs: number, source: 'vad' | 'provider'): Promise<void> {
+    const decidedAt = this.deps.now();
     const responseId = this.currentResponse;
     if (responseId) this.cancelled.add(responseId);
     this.bargeIn.agentStopped();
@@ -593,10 +631,13 @@ export class CallSession {
       }
       stoppedAt = this.deps.now();
     }
+    // From the first frame of the caller's speech to the agent stopping, and the part of it the
+    // engine spends after deciding (the rest is the detector waiting to be sure it is speech).
     const latencyMs = stoppedAt - onsetMs;
-    this.log.info({ source, responseId, latencyMs: round(latencyMs), droppedSegments: dropped.length }, 'barge-in: agent stopped');
-    this.timeline.mark('barge_in', { source, latencyMs: round(latencyMs) });
-    this.deps.hooks?.bargeIn?.(latencyMs);
+    const cancelMs = stoppedAt - decidedAt;
+    this.log.info({ source, responseId, latencyMs: round(latencyMs), cancelMs: round(cancelMs), droppedSegments: dropped.length }, 'barge-in: agent stopped');
+    this.timeline.mark('barge_in', { source, latencyMs: round(latencyMs), cancelMs: round(cancelMs) });
+    this.deps.hooks?.bargeIn?.(latencyMs, cancelMs);
     await Promise.all([...dropped.map((d) => d.media), ...(playing ? [playing.media] : [])].map((m) => this.removeMedia(m)));
   }
 
@@ -653,6 +694,8 @@ export class CallSession {
     const callerUp = cause.type !== 'hangup' || !/^caller /.test(reason);
     if (playing && callerUp) await this.quietly('stop playback', () => this.deps.ari.stopPlayback(playing.playbackId));
     if (this.snoopCreated) await this.quietly('hang up snoop', () => this.deps.ari.hangup(this.snoopId));
+    await this.voiceReady;
+    if (this.voiceCreated) await this.quietly('hang up whisper snoop', () => this.deps.ari.hangup(this.voiceId));
     if (this.extCreated) await this.quietly('hang up externalMedia leg', () => this.deps.ari.hangup(this.extId));
     if (this.bridgeCreated) await this.quietly('destroy bridge', () => this.deps.ari.destroyBridge(this.bridgeId));
     // Channels we tried to create may exist even if the request that made them failed late.

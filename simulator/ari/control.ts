@@ -32,8 +32,15 @@ interface ModelFaultState {
 
 interface ControlRoute {
   method: string;
-  pattern: RegExp;
+  /** e.g. `/channels/{channelId}/hangup`, relative to /_sim. */
+  path: string;
   handle(ctx: ControlContext, params: Params, match: RegExpExecArray, state: ModelFaultState): RestResponse;
+}
+
+/** `/channels/{channelId}/hangup` becomes a pattern with one capture group per placeholder. */
+function compile(path: string): RegExp {
+  const escaped = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '([^/]+)');
+  return new RegExp(`^${escaped}$`);
 }
 
 const json = (value: unknown, status = 200): RestResponse => ({ status, headers: {}, json: value });
@@ -57,7 +64,7 @@ function faultState(ctx: ControlContext, state: ModelFaultState): unknown {
 const ROUTES: ControlRoute[] = [
   {
     method: 'GET',
-    pattern: /^\/health$/,
+    path: '/health',
     handle: (ctx) =>
       json({
         status: 'ok',
@@ -68,10 +75,10 @@ const ROUTES: ControlRoute[] = [
         bridges: ctx.pbx.listBridges().length,
       }),
   },
-  { method: 'GET', pattern: /^\/faults$/, handle: (ctx, _p, _m, state) => json(faultState(ctx, state)) },
+  { method: 'GET', path: '/faults', handle: (ctx, _p, _m, state) => json(faultState(ctx, state)) },
   {
     method: 'DELETE',
-    pattern: /^\/faults$/,
+    path: '/faults',
     handle: (ctx, _p, _m, state) => {
       ctx.ariFaults.clear();
       ctx.pbx.faults?.clear();
@@ -82,7 +89,7 @@ const ROUTES: ControlRoute[] = [
   },
   {
     method: 'POST',
-    pattern: /^\/faults\/ari\/delay$/,
+    path: '/faults/ari/delay',
     handle: (ctx, params, _m, state) => {
       ctx.ariFaults.setResponseDelay(requireMs(params, 'ms'));
       return json(faultState(ctx, state));
@@ -90,7 +97,7 @@ const ROUTES: ControlRoute[] = [
   },
   {
     method: 'POST',
-    pattern: /^\/faults\/ari\/events\/drop$/,
+    path: '/faults/ari/events/drop',
     handle: (ctx, params) => {
       const refuseMs = Math.max(0, params.int('refuseMs') ?? 0);
       // Refuse first, so a client reconnecting at once is already turned away.
@@ -101,7 +108,7 @@ const ROUTES: ControlRoute[] = [
   },
   {
     method: 'POST',
-    pattern: /^\/faults\/audiosocket\/refuse$/,
+    path: '/faults/audiosocket/refuse',
     handle: (ctx, params, _m, state) => {
       const refuse = params.bool('enabled') ?? true;
       modelFaults(ctx).refuseAudioSocketConnects(refuse);
@@ -111,7 +118,7 @@ const ROUTES: ControlRoute[] = [
   },
   {
     method: 'POST',
-    pattern: /^\/faults\/audiosocket\/delay$/,
+    path: '/faults/audiosocket/delay',
     handle: (ctx, params, _m, state) => {
       const ms = requireMs(params, 'ms');
       modelFaults(ctx).delayAudioSocketConnects(ms);
@@ -121,7 +128,7 @@ const ROUTES: ControlRoute[] = [
   },
   {
     method: 'POST',
-    pattern: /^\/channels\/([^/]+)\/audiosocket\/drop$/,
+    path: '/channels/{channelId}/audiosocket/drop',
     handle: (ctx, params, m) => {
       const how = params.nonEmpty('how') ?? 'reset';
       if (how !== 'reset' && how !== 'close') throw new AriError(400, "'how' must be 'reset' or 'close'");
@@ -133,7 +140,7 @@ const ROUTES: ControlRoute[] = [
   },
   {
     method: 'POST',
-    pattern: /^\/channels\/([^/]+)\/hangup$/,
+    path: '/channels/{channelId}/hangup',
     handle: (ctx, params, m) => {
       const afterMs = params.int('afterMs') ?? 0;
       if (afterMs < 0) throw new AriError(400, "'afterMs' must be a non-negative number of milliseconds");
@@ -144,9 +151,9 @@ const ROUTES: ControlRoute[] = [
 ];
 
 /** The routes, for docs and tests: `METHOD /_sim/path`. */
-export const CONTROL_ROUTES: readonly string[] = ROUTES.map(
-  (r) => `${r.method} /_sim${r.pattern.source.replace(/^\^|\$$/g, '').replace(/\\\//g, '/').replace('([^/]+)', '{channelId}')}`,
-);
+export const CONTROL_ROUTES: readonly string[] = ROUTES.map((r) => `${r.method} /_sim${r.path}`);
+
+const COMPILED = ROUTES.map((route) => ({ route, pattern: compile(route.path) }));
 
 export class ControlApi {
   private readonly state: ModelFaultState = { refuseAudioSocketConnects: false, delayAudioSocketConnectsMs: 0 };
@@ -165,12 +172,12 @@ export class ControlApi {
       return errorResponse(401, 'Authentication required', { 'WWW-Authenticate': `Basic realm="${AUTH_REALM}"` });
     }
     const path = url.pathname.replace(/^\/_sim/, '');
-    const candidates = ROUTES.filter((r) => r.pattern.test(path));
+    const candidates = COMPILED.filter((c) => c.pattern.test(path));
     if (candidates.length === 0) return errorResponse(404, 'Resource not found');
-    const route = candidates.find((r) => r.method === req.method);
-    if (!route) return errorResponse(405, 'Invalid method', { Allow: candidates.map((r) => r.method).join(',') });
+    const found = candidates.find((c) => c.route.method === req.method);
+    if (!found) return errorResponse(405, 'Invalid method', { Allow: candidates.map((c) => c.route.method).join(',') });
     try {
-      return route.handle(this.ctx, params, route.pattern.exec(path) as RegExpExecArray, this.state);
+      return found.route.handle(this.ctx, params, found.pattern.exec(path) as RegExpExecArray, this.state);
     } catch (err) {
       if (err instanceof AriError) return errorResponse(err.status, err.message);
       this.onInternalError?.(err);

@@ -11,6 +11,11 @@
  *   the peer gets {cause: 0}, ChannelDestroyed cause 0 "Unknown".
  * - Reactions of a channel to a hangup run a microtask later, so a peer's StasisEnd comes after
  *   the ChannelDestroyed of the half that hung up (s1, s3).
+ *
+ * Routing: an event about a channel goes to the apps subscribed to it (the originating app for
+ * the channel's life, the Stasis app while it is in Stasis), except StasisStart/StasisEnd, which
+ * go to the Stasis app alone (s3). ChannelCreated and what precedes the subscription reach only
+ * the firehose (an empty app set).
  */
 import type { Logger } from 'pino';
 import type { ChannelState, DialplanCep, PbxEvent } from '../../engine/ari/models.js';
@@ -200,7 +205,9 @@ export class Core {
       return false;
     }
     channel.stasis = { app, args, viaDialplan };
-    this.emitFor(channel, this.events.stasisStart(channel.snapshot(), args));
+    // StasisStart and StasisEnd go to the Stasis app alone, not to the channel's other
+    // subscribers (s3: the originating app never sees the ;2 half's StasisStart).
+    this.emit(this.events.stasisStart(channel.snapshot(), args), new Set([app]));
     return true;
   }
 
@@ -215,7 +222,7 @@ export class Core {
     if (!stasis) return;
     this.controls.get(channel)?.flush();
     if (channel.bridgeId !== undefined) this.bridges.get(channel.bridgeId)?.remove(channel);
-    this.emitFor(channel, this.events.stasisEnd(channel.snapshot()));
+    this.emit(this.events.stasisEnd(channel.snapshot()), new Set([stasis.app]));
     channel.stasis = undefined;
     if (!(channel.directStasis && reason === 'continue')) this.setVar(channel, 'STASISSTATUS', 'SUCCESS');
   }
@@ -276,6 +283,9 @@ export class Core {
   /**
    * ast_hangup: releases media, tells the Local peer (a plain hangup request, published before
    * this channel's ChannelDestroyed), publishes ChannelDestroyed and forgets the channel.
+   *
+   * A channel with snoops still running is only released once they let go: s6 shows the
+   * snoop's STASISSTATUS, then the target's ChannelDestroyed, then the snoop's.
    */
   destroy(channel: SimChannel): void {
     if (channel.destroyed) return;
@@ -298,16 +308,35 @@ export class Core {
         this.log.error({ err, channel: channel.name }, 'channel cleanup failed');
       }
     }
+    const running = [...channel.snoops].filter((s) => !s.destroyed && (s.pbxRunning || s.stasis !== undefined));
+    if (running.length > 0 && !this.closed) {
+      this.pendingRelease.set(channel, () => this.release(channel));
+      for (const snoop of running) this.hangupSilently(snoop, 0);
+      return;
+    }
+    this.release(channel);
+  }
+
+  /** Channels destroyed but held by running snoops, with what finishes them. */
+  private readonly pendingRelease = new Map<SimChannel, () => void>();
+
+  private release(channel: SimChannel): void {
+    this.pendingRelease.delete(channel);
+    const target = channel.snoopTarget;
+    if (target) {
+      target.snoops.delete(channel);
+      this.pendingRelease.get(target)?.();
+    }
     const dialplan = channel.outgoing
       ? { app_name: 'AppDial2', app_data: '(Outgoing Line)' }
       : { app_name: '', app_data: '' };
     this.emitFor(channel, this.events.channelDestroyed(channel.snapshot(dialplan), channel.hangupCause));
     this.channels.delete(channel.id);
     const snoops = [...channel.snoops];
-    if (channel.snoopTarget) channel.snoopTarget.snoops.delete(channel);
     channel.release();
-    // A snoop dies with its target (s6); a snoop whose dialplan already ended lingered until now (s12).
+    // Snoops whose dialplan already ended lingered until their target went (s12).
     for (const snoop of snoops) {
+      if (snoop.destroyed) continue;
       if (snoop.hangupRequested && !snoop.pbxRunning) this.destroy(snoop);
       else this.hangupSilently(snoop, 0);
     }

@@ -129,7 +129,9 @@ export function originateLocal(core: Core, params: OriginateParams): SimChannel 
   for (const [k, v] of vars) core.setVar(two, k, v);
   const dialstring = `${endpoint.exten}@${endpoint.context}`;
 
+  let cancelTimeout = (): void => {};
   one.onAnswered = () => {
+    cancelTimeout();
     core.emitFor(one, core.events.dial(one.snapshot(), 'ANSWER', dialstring));
     if (params.app) {
       const appData = params.appArgs ? `${params.app},${params.appArgs}` : params.app;
@@ -156,13 +158,13 @@ export function originateLocal(core: Core, params: OriginateParams): SimChannel 
       return;
     }
     if (timeoutMs !== undefined) {
-      const cancel = core.scheduler.after(timeoutMs, () => {
+      cancelTimeout = core.scheduler.after(timeoutMs, () => {
         if (one.destroyed || one.state === 'Up') return;
         core.emitFor(one, core.events.dial(one.snapshot(), 'NOANSWER', dialstring));
         one.onAnswered = undefined;
         core.hangupSilently(one, Cause.NoAnswer);
       });
-      one.onDestroy.push(cancel);
+      one.onDestroy.push(cancelTimeout);
     }
     void core.runPbx(two, { context: endpoint.context, exten: endpoint.exten, priority: 1 }, { appUnload: true });
   });

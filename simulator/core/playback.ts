@@ -88,8 +88,13 @@ export class SimPlayback implements Command {
     return this.target.kind === 'channel' ? this.core.control(this.target.channel) : this.target.bridge.playbacks;
   }
 
+  /** Apps that heard PlaybackStarted keep hearing about it, even once the channel left Stasis. */
+  private heardBy = new Set<string>();
+
   private get eventApps(): Set<string> {
-    return this.target.kind === 'channel' ? this.target.channel.route() : new Set(this.target.bridge.apps);
+    const now = this.target.kind === 'channel' ? this.target.channel.route() : new Set(this.target.bridge.apps);
+    for (const app of now) this.heardBy.add(app);
+    return new Set(this.heardBy);
   }
 
   private publish(): void {

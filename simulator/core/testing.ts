@@ -95,6 +95,8 @@ export class AsConnection {
 export class AsServer {
   readonly connections: AsConnection[] = [];
   private pending: ((c: AsConnection) => void)[] = [];
+  /** Connections already handed out by nextConnection(). */
+  private claimed = 0;
 
   private constructor(
     private readonly server: Server,
@@ -134,8 +136,6 @@ export class AsServer {
       });
     });
   }
-
-  private claimed = 0;
 
   async close(): Promise<void> {
     for (const c of this.connections) c.socket.destroy();

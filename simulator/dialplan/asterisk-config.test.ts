@@ -78,7 +78,7 @@ describe('asterisk-docker/extensions.conf', () => {
   it('parses without warnings and uses only what the simulator provides', () => {
     expect(dialplan.warnings).toEqual([]);
     expect(validateDialplan(dialplan, { apps: SIMULATOR_APPS }).map((e) => e.message)).toEqual([]);
-    expect([...dialplan.contexts.keys()]).toEqual(['ai-voice-agent', 'ai-audiosocket', 'ai-test-call', 'ai-doctor']);
+    expect([...dialplan.contexts.keys()]).toEqual(['ai-voice-agent', 'ai-audiosocket', 'ai-test-call', 'ai-test-phone', 'ai-doctor']);
     expect(dialplan.globals.get('AUDIOSOCKET_ADDR')).toBe('127.0.0.1:8090');
   });
 
@@ -129,12 +129,9 @@ describe('asterisk-docker/extensions.conf', () => {
     expect(r.trace.at(-2)).toMatch(/AUDIOSOCKET_ADDR is empty/);
   });
 
-  it('[ai-test-call] records heard/said under the recording dir, then takes the production path', () => {
+  it('[ai-test-call] takes the production path', () => {
     const r = run('ai-test-call', 's', { CALL_ID: 'abc123' });
-    const dir = '/var/spool/asterisk/recording';
-    const mix = r.trace.find((t) => t.startsWith('MixMonitor('))!;
-    const args = splitArgs(mix.slice('MixMonitor('.length, -1));
-    expect(args).toEqual([`${dir}/call-abc123.wav`, `r(${dir}/call-abc123-said.wav)t(${dir}/call-abc123-heard.wav)`]);
+    expect(r.trace.some((t) => t.startsWith('MixMonitor('))).toBe(false);
     expect(r.trace.slice(-4)).toEqual([
       'Answer()',
       'Stasis(asterisk-ai-voice-agent)',
@@ -143,8 +140,17 @@ describe('asterisk-docker/extensions.conf', () => {
     ]);
   });
 
-  it('[ai-test-call] falls back to the uniqueid when CALL_ID is not set', () => {
-    const r = run('ai-test-call', 's');
+  it('[ai-test-phone] records heard (r: what the phone receives) and said (t), then parks in the suite app', () => {
+    const r = run('ai-test-phone', 's', { CALL_ID: 'abc123' });
+    const dir = '/var/spool/asterisk/recording';
+    const mix = r.trace.find((t) => t.startsWith('MixMonitor('))!;
+    const args = splitArgs(mix.slice('MixMonitor('.length, -1));
+    expect(args).toEqual([`${dir}/call-abc123.wav`, `r(${dir}/call-abc123-heard.wav)t(${dir}/call-abc123-said.wav)`]);
+    expect(r.trace.slice(-2)).toEqual(['Stasis(test-caller,phone,abc123)', 'Hangup']);
+  });
+
+  it('[ai-test-phone] falls back to the uniqueid when CALL_ID is not set', () => {
+    const r = run('ai-test-phone', 's');
     expect(r.vars.get('CALL_ID')).toBe('1712345678.12');
     expect(r.trace.find((t) => t.startsWith('MixMonitor('))).toContain('/call-1712345678.12-heard.wav');
   });

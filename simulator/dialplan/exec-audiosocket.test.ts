@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tone } from '../../engine/audio/tone.js';
+import { readFileSync } from 'node:fs';
+import { tone, ToneGenerator } from '../../engine/audio/tone.js';
 import { rms } from '../../engine/audio/pcm.js';
 import { AsServer, sleep, testPbx, traceDialplan, writeToneWav, type TestPbx } from '../core/testing.js';
 
@@ -56,7 +57,7 @@ describe.concurrent('AudioSocket() dialplan app', () => {
     expect(t.events.of('StasisStart').map((r) => r.apps)).not.toContainEqual([AI]);
   }));
 
-  it('s1: without ids the Local pair gets <epoch>.<n> and <epoch>.<n+1>', withSim(async ({ as, t }) => {
+  it('s1: without ids the Local pair gets <epoch>.<n> and <epoch>.<n+1>', withSim(async ({ t }) => {
     const one = t.pbx.originate({ endpoint: 'Local/s@ai-voice-agent', app: CALLER });
     const m = /^(\d+)\.(\d+)$/.exec(one.id);
     expect(m).not.toBeNull();
@@ -215,7 +216,7 @@ describe.concurrent('AudioSocket() dialplan app', () => {
     expect(finished.event.type === 'RecordingFinished' && finished.event.recording.duration).toBe(3);
   }));
 
-  it('s13: connection refused: hangup ~10 ms later, no Stasis', withSim(async ({ as, t }) => {
+  it('s13: connection refused: hangup ~10 ms later, no Stasis', withSim(async ({ t }) => {
     t.pbx.originate({
       endpoint: 'Local/uuid@ai-voice-agent',
       app: CALLER,
@@ -239,20 +240,15 @@ describe.concurrent('AudioSocket() dialplan app', () => {
       t.pbx.originate({ endpoint: 'Local/uuid@ai-voice-agent', app: CALLER, channelId: id, otherChannelId: `${id}-b`, formats });
       const conn = await as.nextConnection();
       await conn.until(() => conn.uuid !== undefined);
-      const captured: Buffer[] = [];
-      const stop = t.pbx.onEvent(() => undefined);
-      // Record what the caller half hears.
+      // Record what the caller half hears while the server sends 440 Hz at amplitude 8000.
       t.pbx.record(id, { name: `${id}-rec`, format: 'sln', ifExists: 'overwrite' });
       await t.events.waitFor((r) => r.event.type === 'RecordingStarted' && r.event.recording.name === `${id}-rec`);
-      for (let i = 0; i < 10; i++) conn.sendAudio(8000, tone(440, 20, 8000, 8000 / 32767));
+      const gen = new ToneGenerator(440, 8000, 8000 / 32767);
+      for (let i = 0; i < 10; i++) conn.sendAudio(8000, gen.next(20));
       await sleep(100);
       t.pbx.stopLiveRecording(`${id}-rec`);
       await t.events.waitFor((r) => r.event.type === 'RecordingFinished' && r.event.recording.name === `${id}-rec`);
-      stop();
-      const { path } = t.pbx.storedRecordingFile(`${id}-rec`);
-      const pcm = (await import('node:fs')).readFileSync(path);
-      captured.push(pcm);
-      levels.push(rms(Buffer.concat(captured)));
+      levels.push(rms(readFileSync(t.pbx.storedRecordingFile(`${id}-rec`).path)));
       t.pbx.hangup(id);
       await t.events.waitType('ChannelDestroyed', id);
     }

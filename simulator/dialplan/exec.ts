@@ -104,6 +104,8 @@ function finishPbx(core: Core, channel: SimChannel, options: PbxRunOptions): voi
   if (channel.kind === 'snoop' && channel.snoopTarget && !channel.snoopTarget.destroyed) {
     channel.markHangupRequested();
     channel.reader = null;
+    // Nothing listens any more: stop spying now, keep only the channel record.
+    for (const cleanup of channel.onDestroy.splice(0)) cleanup();
     return;
   }
   core.endPbx(channel, options);

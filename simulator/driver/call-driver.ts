@@ -1,9 +1,10 @@
 /**
  * Places test calls through ARI, as a telephone would, against the simulator or a real Asterisk.
  *
- * A call is `Local/s@ai-test-call`: the `;2` half runs the ready-made dialplan (MixMonitor of what
- * the caller says and hears, then the production entry `[ai-voice-agent]` into the engine's Stasis
- * app), and the `;1` half is the phone, held in this driver's own Stasis app. Speaking is playing
+ * A call is `Local/s@ai-test-call`: the `;2` half runs the ready-made dialplan into the production
+ * entry `[ai-voice-agent]` and the engine's Stasis app; the `;1` half is the phone: it runs
+ * `[ai-test-phone]` (MixMonitor of what the caller hears and says) and parks in this driver's
+ * own Stasis app. Speaking is playing
  * a sound on the phone half (Local halves hand audio to each other); what the caller heard is in
  * the MixMonitor recordings, fetched over ARI once the call is over. Nothing here depends on the
  * simulator: the same driver runs against a real PBX.
@@ -22,8 +23,10 @@ export interface DriverOptions {
   password: string;
   /** The driver's own Stasis app (not the engine's). */
   app?: string;
-  /** Dialplan context placing test calls. */
+  /** Dialplan context the caller half (;2) runs into the engine. */
   context?: string;
+  /** Dialplan context of the phone half (;1): records, then enters `app`. */
+  phoneContext?: string;
 }
 
 export interface PlaceCallOptions {
@@ -46,11 +49,13 @@ export class CallDriver {
   private readonly events: AriEventStream;
   private readonly app: string;
   private readonly context: string;
+  private readonly phoneContext: string;
   private readonly calls = new Map<string, TestCall>();
 
   private constructor(opts: DriverOptions) {
     this.app = opts.app ?? 'test-caller';
     this.context = opts.context ?? 'ai-test-call';
+    this.phoneContext = opts.phoneContext ?? 'ai-test-phone';
     this.ari = new AriClient({ url: opts.ariUrl, username: opts.username, password: opts.password });
     this.events = new AriEventStream({ url: opts.ariUrl, username: opts.username, password: opts.password, app: this.app, pingIntervalMs: 0 });
     this.events.on('event', (ev) => this.route(ev));
@@ -69,16 +74,21 @@ export class CallDriver {
     this.calls.set(call.phoneId, call);
     this.calls.set(call.callerId, call);
     call.mark('originate');
+    // Listen first: the phone's StasisStart may come before the originate response does.
+    const answered = call.waitFor('answered', opts.answerTimeoutMs ?? 10_000);
+    answered.catch(() => undefined);
     await this.ari.channels.originate({
       endpoint: `Local/s@${this.context}`,
-      app: this.app,
-      appArgs: `phone,${callId}`,
+      // The phone half records in the dialplan, then parks in this driver's app.
+      context: this.phoneContext,
+      extension: 's',
+      priority: 1,
       channelId: call.phoneId,
       otherChannelId: call.callerId,
       ...(opts.formats ? { formats: opts.formats } : {}),
       variables: { CALL_ID: callId, ...opts.variables },
     });
-    await call.waitFor('answered', opts.answerTimeoutMs ?? 10_000);
+    await answered;
     return call;
   }
 

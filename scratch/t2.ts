@@ -1,0 +1,11 @@
+import pino from 'pino';
+import WebSocket from 'ws';
+import { startSimulator } from '../simulator/main.js';
+const sim = await startSimulator({ port: 0, logger: pino({ level: 'silent' }) });
+const ws = new WebSocket(`${sim.eventsUrl}?app=test-caller,asterisk-ai-voice-agent&subscribeAll=true&api_key=asterisk:asterisk`);
+ws.on('message', (m) => { const e = JSON.parse(String(m)); console.log(e.application, e.type, e.channel?.id ?? e.peer?.id ?? '', e.channel?.state ?? ''); });
+await new Promise((r) => ws.on('open', r));
+const res = await fetch(`${sim.ariUrl}/channels?endpoint=Local/s@ai-test-call&app=test-caller&channelId=p1&otherChannelId=c1&api_key=asterisk:asterisk`, { method: 'POST' });
+console.log(res.status);
+await new Promise((r) => setTimeout(r, 2000));
+ws.close(); await sim.close();
