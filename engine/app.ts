@@ -105,12 +105,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     media,
     logger,
     sessionConfig,
-    sessionDeps: (_callerId, hooks) => ({
+    sessionDeps: (callerId, hooks, args) => ({
       ari: ports,
       isNotFound,
       binder: audioBinder(audio),
       media,
-      providers: providerChain(cfg, providers),
+      providers: providerChain(cfg, providers, requestedProvider(args, providers, logger, callerId)),
       createVad: vadDetector,
       logger,
       now: () => performance.now(),
@@ -232,12 +232,23 @@ function buildProviders(cfg: EngineConfig, logger: Logger, scripted?: Partial<Sc
   return out;
 }
 
-/** The default provider, then its configured fallback. */
-function providerChain(cfg: EngineConfig, providers: Record<string, Provider>): Provider[] {
-  const chain = [providers[cfg.default_provider]];
-  const fb = cfg.default_provider === 'deepgram' ? cfg.providers.deepgram.fallback_provider : undefined;
-  if (fb && providers[fb]) chain.push(providers[fb]);
+/** The call's provider (a per-call choice, else default_provider), then its configured fallback. */
+function providerChain(cfg: EngineConfig, providers: Record<string, Provider>, requested?: string): Provider[] {
+  const name = requested ?? cfg.default_provider;
+  const chain = [providers[name]];
+  const fb = name === 'deepgram' ? cfg.providers.deepgram.fallback_provider : undefined;
+  if (fb && providers[fb] && fb !== name) chain.push(providers[fb]);
   return chain;
+}
+
+/** `provider=<name>` among the Stasis arguments; an unknown name is logged and ignored. */
+export function requestedProvider(args: string[], providers: Record<string, Provider>, logger: Logger, channelId: string): string | undefined {
+  const arg = args.find((a) => a.startsWith('provider='));
+  if (!arg) return undefined;
+  const name = arg.slice('provider='.length);
+  if (providers[name]) return name;
+  logger.warn({ channelId, provider: name, known: Object.keys(providers) }, 'unknown provider requested in Stasis args; using default_provider');
+  return undefined;
 }
 
 /** The repository root (engine/..), for default scripts and fixtures. */

@@ -28,8 +28,11 @@ export interface ManagerDeps {
   media: MediaStore;
   logger: Logger;
   sessionConfig: SessionConfig;
-  /** Builds the per-session dependencies (providers may differ per call). */
-  sessionDeps(callerId: string, hooks: SessionHooks): SessionDeps;
+  /**
+   * Builds the per-session dependencies. `args` are the caller's Stasis arguments: the dialplan
+   * can pick a provider per call with `Stasis(asterisk-ai-voice-agent,provider=deepgram)`.
+   */
+  sessionDeps(callerId: string, hooks: SessionHooks, args: string[]): SessionDeps;
   hooks?: SessionHooks & { callStarted?(session: CallSession): void; callEnded?(session: CallSession): void };
 }
 
@@ -77,7 +80,11 @@ export class CallManager {
   }
 
   handleEvent(ev: AriEvent): void {
-    if (ev.type === 'StasisStart') return this.onStasisStart(ev.channel, ev.args);
+    if (ev.type === 'StasisStart') {
+      // The session waits for its own channels to be in Stasis before using them.
+      this.route(ev)?.handleEvent(ev);
+      return this.onStasisStart(ev.channel, ev.args);
+    }
     const session = this.route(ev);
     session?.handleEvent(ev);
   }
@@ -125,7 +132,7 @@ export class CallManager {
       ownChannel: (id) => this.byChannel.set(id, session),
       ownPlayback: (id) => this.byPlayback.set(id, session),
     };
-    const session = new CallSession(channel.id, this.deps.sessionConfig, this.deps.sessionDeps(channel.id, hooks));
+    const session = new CallSession(channel.id, this.deps.sessionConfig, this.deps.sessionDeps(channel.id, hooks, args));
     this.sessions.add(session);
     this.byChannel.set(channel.id, session);
     session.log.info({ name: channel.name, caller: channel.caller.number }, 'call started');
