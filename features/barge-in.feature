@@ -4,8 +4,8 @@ Feature: Barge-in
   the caller starting to speak, and the new utterance gets its own answer. The agent's own voice
   coming back from the phone must not interrupt it.
 
-  The engine runs with barge_in.min_speech_ms 200 and protection_window_ms 500 (the suite's base
-  configuration, features/support/engine-runner.ts). The scripted provider answers "What time do
+  The engine runs with the default barge_in settings (min_speech_ms 200, protection_window_ms 500,
+  protect_greeting true). The scripted provider answers "What time do
   you open tomorrow?" with its long answer (9 s), config/scripts/demo.yaml.
 
   Scenario: The caller talks over a long answer

@@ -32,7 +32,6 @@ async function main(): Promise<void> {
       ari: { url: sim.url, username: sim.username, password: sim.password },
       media: { dir: join(mediaRoot, 'ai-generated') },
       providers: { scripted: { script: join(ROOT, 'config', 'scripts', 'demo.yaml') } },
-      barge_in: { protect_greeting: true, protection_window_ms: 500, min_speech_ms: 200 },
     },
     {},
   );

@@ -149,10 +149,10 @@ export const configSchema = z
     barge_in: z
       .object({
         enabled: bool().default(true),
-        min_speech_ms: int(0, 10_000).default(300),
+        min_speech_ms: int(0, 10_000).default(200),
         energy_threshold_dbfs: num(-120, 0).default(-35),
         protect_greeting: bool().default(true),
-        protection_window_ms: int(0, 60_000).default(1000),
+        protection_window_ms: int(0, 60_000).default(500),
         cooldown_ms: int(0, 60_000).default(500),
         /** Caller audio must be louder than the agent's recent playout minus this (echo guard). */
         echo_margin_db: num(0, 60).default(6),

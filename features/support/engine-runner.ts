@@ -20,11 +20,7 @@ import type { ScenarioPbx } from './targets/target.js';
 
 export type Raw = Record<string, unknown>;
 
-/**
- * The suite's engine configuration. Barge-in uses the demo's tuning (200 ms of speech, 500 ms
- * protection): with the default 300 ms of speech to be sure, the agent could not stop within
- * 300 ms of the caller's onset, which is what the barge-in feature demands.
- */
+/** The suite's engine configuration: the shipped defaults, pointed at the scenario's PBX. */
 export function baseConfig(pbx: ScenarioPbx, ariUrl: string): Raw {
   return {
     audio_transport: 'audiosocket',
@@ -33,7 +29,6 @@ export function baseConfig(pbx: ScenarioPbx, ariUrl: string): Raw {
     providers: { scripted: { script: join(REPO_ROOT, 'config', 'scripts', 'demo.yaml') } },
     ari: { url: ariUrl, username: pbx.username, password: pbx.password, app: 'asterisk-ai-voice-agent', ping_interval_ms: 5000 },
     audiosocket: { host: pbx.audiosocket.bindHost, port: 8090, advertise_host: pbx.audiosocket.advertiseHost, bind_timeout_ms: 2000, format: 'slin16' },
-    barge_in: { protect_greeting: true, protection_window_ms: 500, min_speech_ms: 200 },
     media: { dir: pbx.mediaDir, sound_prefix: pbx.mediaSoundPrefix },
     http: { host: '127.0.0.1', port: 8091 },
     drain_timeout_ms: 2000,
