@@ -156,7 +156,8 @@ export class AudioSocketConnection extends EventEmitter<AudioSocketConnectionEve
     }, options.bindTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
       this.stats.bytesIn += chunk.length;
-      this.parser.push(chunk);
+      // A refused or closing connection is not read any further: its verdict is already logged.
+      if (this._state === 'pending' || this._state === 'bound') this.parser.push(chunk);
     });
     socket.on('end', () => {
       this.reason ??= 'peer-closed';
@@ -326,6 +327,8 @@ export class AudioSocketConnection extends EventEmitter<AudioSocketConnectionEve
   }
 
   private onProtocolError(err: AudioSocketProtocolError): void {
+    // Frames after a refusal in the same read: the connection already has its one log line.
+    if (this._state !== 'pending' && this._state !== 'bound') return;
     if (this._state === 'pending') {
       this.refuse(err.code, err.message);
       return;

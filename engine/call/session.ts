@@ -105,6 +105,9 @@ export class CallSession {
   private extCreated = false;
   private snoopCreated = false;
   private pendingBind: { cancel(): void } | null = null;
+  /** Own channels whose StasisStart has arrived, and who waits for one. */
+  private readonly inStasisIds = new Set<string>();
+  private readonly stasisWaiters = new Map<string, () => void>();
   private audio: BoundAudio | null = null;
   private rate = 8000;
   private provider: ProviderSession | null = null;
@@ -174,6 +177,10 @@ export class CallSession {
   /** An ARI event about one of this call's channels or playbacks. */
   handleEvent(ev: AriEvent): void {
     switch (ev.type) {
+      case 'StasisStart':
+        this.inStasisIds.add(ev.channel.id);
+        this.stasisWaiters.get(ev.channel.id)?.();
+        return;
       case 'StasisEnd':
       case 'ChannelDestroyed':
       case 'ChannelHangupRequest':
@@ -250,6 +257,13 @@ export class CallSession {
       this.deps.hooks?.ownChannel?.(this.extId);
       await this.deps.ari.createBridge(this.bridgeId);
       this.bridgeCreated = true;
+      // A hangup or fallback while a request was in flight: teardown (or the fallback) may
+      // already be past this resource, so it is undone here and nothing more is created.
+      if (this.legAbandoned) return await this.dropAudioSocketLeg();
+      // The leg exists from the moment Asterisk starts connecting, long before this request
+      // answers (it answers once the TCP connect is done): a fallback or hangup meanwhile must
+      // hang it up too, not leave it to its late connect.
+      this.extCreated = true;
       await this.deps.ari.externalMedia({
         app: this.cfg.app,
         channelId: this.extId,
@@ -257,9 +271,10 @@ export class CallSession {
         format: this.cfg.format,
         data: uuid,
       });
-      this.extCreated = true;
-      if (this.state !== 'binding' && this.state !== 'talking') return;
+      if (this.legAbandoned) return await this.dropAudioSocketLeg();
+      await this.inStasis(this.extId);
       await this.deps.ari.addToBridge(this.bridgeId, [this.callerId, this.extId]);
+      if (this.legAbandoned) return await this.dropAudioSocketLeg();
       if (this.cfg.downstream === 'file') this.voiceReady = this.createVoice();
     } catch (err) {
       if (this.state !== 'binding') return;
@@ -268,6 +283,36 @@ export class CallSession {
       wait.cancel();
       this.fire({ type: 'leg_failed', reason: errMsg(err) });
     }
+  }
+
+  /**
+   * Resolves once the channel the engine created is in Stasis. A snoop (and an externalMedia
+   * leg) enters Stasis on a thread of its own after the request that made it has been answered
+   * (res_stasis_snoop.c; StasisStart ~0.5 ms after the answer in traces s6, s9, s12); until then
+   * ARI answers 409 "Channel not in Stasis application" for it (setVariable, addChannel, play).
+   * Gives up after a bound (the request that follows then fails as it would have) or at teardown.
+   */
+  private inStasis(channelId: string, timeoutMs = 2000): Promise<void> {
+    if (this.inStasisIds.has(channelId) || this.isEnding) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.stasisWaiters.delete(channelId);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.stasisWaiters.set(channelId, done);
+    });
+  }
+
+  /** Read through a getter so TypeScript does not narrow it across awaits. */
+  private get isEnding(): boolean {
+    return this.state === 'ending' || this.state === 'ended';
+  }
+
+  /** The AudioSocket leg is no longer wanted: the call is ending, or fell back to the snoop. */
+  private get legAbandoned(): boolean {
+    return this.transport !== 'audiosocket' || (this.state !== 'binding' && this.state !== 'talking');
   }
 
   // ── upstream: snoop fallback (or legacy from the start) ──────────────────────────────────
@@ -309,6 +354,9 @@ export class CallSession {
         whisper: this.cfg.downstream === 'stream' ? 'out' : 'none',
       });
       this.snoopCreated = true;
+      // Hung up while the snoop was being made: teardown may have tried before it existed.
+      if (this.isEnding) return await this.quietly('hang up snoop', () => this.deps.ari.hangup(this.snoopId));
+      await this.inStasis(this.snoopId);
       await this.deps.ari.setVariable(this.snoopId, 'AUDIOSOCKET_UUID', uuid);
       await this.deps.ari.setVariable(this.snoopId, 'AUDIOSOCKET_ADDR', this.cfg.audiosocketAddr);
       if (this.state !== 'fallback') return;
@@ -335,6 +383,12 @@ export class CallSession {
       this.deps.hooks?.ownChannel?.(this.voiceId);
       await this.deps.ari.snoop(this.callerId, { snoopId: this.voiceId, app: this.cfg.app, appArgs: 'aiav-voice', spy: 'none', whisper: 'out' });
       this.voiceCreated = true;
+      await this.inStasis(this.voiceId);
+      // Teardown or the fallback may have awaited an earlier voiceReady and moved on.
+      if (this.legAbandoned) {
+        this.voiceCreated = false;
+        await this.quietly('hang up whisper snoop', () => this.deps.ari.hangup(this.voiceId));
+      }
     } catch (err) {
       if (this.state === 'ending' || this.state === 'ended') return;
       this.log.warn({ err: errMsg(err) }, 'whisper snoop for playback failed; playing to the caller (no barge-in while the agent speaks)');
@@ -546,10 +600,20 @@ export class CallSession {
     const playbackId = `${OWN_PREFIX}${this.callId}-pb-${next.media.name.split('-').pop()}`;
     this.playing = { ...next, playbackId, startedAt: null };
     this.deps.hooks?.ownPlayback?.(playbackId);
+    let target = this.callerId;
     this.voiceReady
-      .then(() => this.deps.ari.play(this.playTarget, { playbackId, media: next.media.uri }))
+      .then(() => this.deps.ari.play((target = this.playTarget), { playbackId, media: next.media.uri }))
       .catch((err) => {
       if (this.playing?.playbackId !== playbackId) return;
+      if (target === this.voiceId && this.deps.isNotFound(err)) {
+        // The whisper snoop is gone: e.g. it was made while the ARI events socket was down, so
+        // it could not enter the app and was hung up. Play to the caller from now on.
+        this.voiceCreated = false;
+        this.log.warn({ err: errMsg(err) }, 'whisper snoop for playback gone; playing to the caller (no barge-in while the agent speaks)');
+        this.playing = null;
+        this.queue.unshift(next);
+        return this.playNext();
+      }
       this.log.error({ uri: next.media.uri, err: errMsg(err) }, 'play request failed');
       void this.onPlaybackFinished('failed');
     });
@@ -677,6 +741,7 @@ export class CallSession {
   private async teardown(cause: CallEvent): Promise<void> {
     const reason = 'reason' in cause ? cause.reason : cause.type;
     this.log.info({ reason }, 'ending call');
+    for (const release of [...this.stasisWaiters.values()]) release();
     this.pendingBind?.cancel();
     this.pendingBind = null;
     this.stopGapFill?.();
