@@ -33,4 +33,15 @@ describe('response segmenter', () => {
     expect(s.flush()).toBeNull();
     expect(s.push(ms(500)).map((b) => b.length / 32)).toEqual([500]);
   });
+
+  it('drains what is buffered once the first segment is out, and only then', () => {
+    const s = new ResponseSegmenter({ sampleRate: rate, firstSegmentMs: 200, segmentMs: 2000 });
+    expect(s.push(ms(100))).toEqual([]);
+    expect(s.drain()).toBeNull();
+    expect(s.push(ms(300)).map((b) => b.length / 32)).toEqual([200]);
+    expect(s.drain()!.length / 32).toBe(200);
+    expect(s.drain()).toBeNull();
+    // Later cuts are full segments again.
+    expect(s.push(ms(2100)).map((b) => b.length / 32)).toEqual([2000]);
+  });
 });

@@ -47,6 +47,19 @@ export class ResponseSegmenter {
     return all;
   }
 
+  /**
+   * Everything buffered so far, once the first segment is out (the player is idle and should not
+   * wait for a full segment), or null. The response goes on: the next cut is a later segment.
+   */
+  drain(): Buffer | null {
+    if (this.emitted === 0 || this.buffered === 0) return null;
+    const all = Buffer.concat(this.parts, this.buffered);
+    this.parts = [];
+    this.buffered = 0;
+    this.emitted++;
+    return all;
+  }
+
   /** Drops everything (barge-in) and starts over for the next response. */
   reset(): void {
     this.parts = [];

@@ -116,6 +116,8 @@ export class CallSession {
   private bargeIn: BargeInDetector;
   private readonly playout = new AgentPlayout();
   private segmenter: ResponseSegmenter | null = null;
+  private writeChain: Promise<void> = Promise.resolve();
+  private pendingWrites = 0;
   private queue: QueuedSegment[] = [];
   private playing: (QueuedSegment & { playbackId: string; startedAt: number | null }) | null = null;
   private written = new Set<StoredMedia>();
@@ -582,21 +584,45 @@ export class CallSession {
     for (const seg of this.segmenter!.push(audio)) void this.enqueueSegment(seg, this.currentResponse!);
   }
 
-  private async enqueueSegment(pcm: Buffer, responseId: string): Promise<void> {
-    const media = await this.deps.media.write(this.callId, ++this.seq, pcm, this.rate);
-    this.written.add(media);
-    if (this.state !== 'talking' || this.cancelled.has(responseId)) {
-      await this.removeMedia(media);
-      return;
-    }
-    this.queue.push({ media, pcm, rate: this.rate, responseId });
-    this.playNext();
+  /**
+   * Writes a segment and queues it. Writes are chained so segments play in the order they were
+   * cut, whatever order the file system finishes them in.
+   */
+  private enqueueSegment(pcm: Buffer, responseId: string): Promise<void> {
+    this.pendingWrites++;
+    this.writeChain = this.writeChain.then(async () => {
+      try {
+        const media = await this.deps.media.write(this.callId, ++this.seq, pcm, this.rate);
+        this.written.add(media);
+        if (this.state !== 'talking' || this.cancelled.has(responseId)) {
+          await this.removeMedia(media);
+          return;
+        }
+        this.queue.push({ media, pcm, rate: this.rate, responseId });
+      } catch (err) {
+        this.log.error({ err: errMsg(err) }, 'writing agent audio to the media dir failed');
+      } finally {
+        this.pendingWrites--;
+      }
+      this.playNext();
+    });
+    return this.writeChain;
   }
 
   private playNext(): void {
     if (this.playing || this.state !== 'talking') return;
     const next = this.queue.shift();
-    if (!next) return this.maybeAgentStopped();
+    if (!next) {
+      // The player is free: whatever the provider delivered meanwhile becomes the next file at
+      // once, rather than waiting for a full segment (fewer gaps, lower latency).
+      const responseId = this.currentResponse;
+      const ready = this.pendingWrites === 0 && responseId && !this.cancelled.has(responseId) ? this.segmenter?.drain() : null;
+      if (ready && responseId) {
+        void this.enqueueSegment(ready, responseId);
+        return;
+      }
+      return this.maybeAgentStopped();
+    }
     const playbackId = `${OWN_PREFIX}${this.callId}-pb-${next.media.name.split('-').pop()}`;
     this.playing = { ...next, playbackId, startedAt: null };
     this.deps.hooks?.ownPlayback?.(playbackId);
@@ -658,7 +684,7 @@ export class CallSession {
   }
 
   private maybeAgentStopped(): void {
-    if (this.playing || this.queue.length > 0 || !this.responseDone) return;
+    if (this.playing || this.queue.length > 0 || this.pendingWrites > 0 || !this.responseDone) return;
     if (this.bargeIn.agentSpeaking) {
       this.bargeIn.agentStopped();
       this.timeline.mark('agent_audio_end');

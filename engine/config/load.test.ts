@@ -55,7 +55,7 @@ describe('defaults', () => {
     });
     expect(cfg.snoop).toEqual({ spy: 'in', context: 'ai-audiosocket', extension: 's' });
     expect(cfg.streaming.chunk_duration_ms).toBe(20);
-    expect(cfg.media).toEqual({ dir: '/mnt/asterisk_media/ai-generated', sound_prefix: 'ai-generated', first_segment_ms: 600, segment_ms: 2000 });
+    expect(cfg.media).toEqual({ dir: '/mnt/asterisk_media/ai-generated', sound_prefix: 'ai-generated', first_segment_ms: 200, segment_ms: 2000 });
     expect(cfg.http).toEqual({ host: '127.0.0.1', port: 8091 });
     expect(cfg.providers.deepgram.keepalive_ms).toBe(8000);
     expect(cfg.barge_in.enabled).toBe(true);

@@ -164,7 +164,7 @@ export const configSchema = z
         dir: text().default('/mnt/asterisk_media/ai-generated'),
         sound_prefix: text().default('ai-generated'),
         /** First file of a response: short, so the caller hears the agent early. */
-        first_segment_ms: int(100, 30_000).default(600),
+        first_segment_ms: int(20, 30_000).default(200),
         /** Later files of a response. */
         segment_ms: int(100, 60_000).default(2000),
         /** Played (sound: URI without extension) when no provider is left, before hanging up. */
