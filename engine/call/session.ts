@@ -65,6 +65,9 @@ export interface SessionDeps {
  */
 const GAP_FILL_AFTER_MS = 60;
 
+/** Longest wait for the apology prompt to finish before hanging up anyway. */
+const APOLOGY_MAX_MS = 15_000;
+
 /** Telemetry and bookkeeping the manager hangs on a session. */
 export interface SessionHooks {
   ownChannel?(channelId: string): void;
@@ -117,6 +120,7 @@ export class CallSession {
   private readonly playout = new AgentPlayout();
   private segmenter: ResponseSegmenter | null = null;
   private writeChain: Promise<void> = Promise.resolve();
+  private apology: { playbackId: string; finished(): void } | null = null;
   private pendingWrites = 0;
   private queue: QueuedSegment[] = [];
   private playing: (QueuedSegment & { playbackId: string; startedAt: number | null }) | null = null;
@@ -200,6 +204,7 @@ export class CallSession {
         return;
       case 'PlaybackFinished':
         if (this.playing && ev.playback.id === this.playing.playbackId) void this.onPlaybackFinished(ev.playback.state);
+        else if (this.apology?.playbackId === ev.playback.id) this.apology.finished();
         return;
       default:
         return;
@@ -755,9 +760,16 @@ export class CallSession {
       this.timeline.mark('apology', { uri });
       const playbackId = `${OWN_PREFIX}${this.callId}-apology`;
       this.deps.hooks?.ownPlayback?.(playbackId);
-      await this.quietly('play apology', () => this.deps.ari.play(this.callerId, { playbackId, media: uri }).then(() => undefined));
-      // The caller hears it out; hang up when it finishes or after a bound.
-      await new Promise((r) => setTimeout(r, 4000).unref());
+      // The caller hears it out: hang up when it finishes (or fails), or after a bound.
+      const finished = new Promise<void>((resolve) => {
+        this.apology = { playbackId, finished: resolve };
+        setTimeout(resolve, APOLOGY_MAX_MS).unref();
+      });
+      await this.quietly('play apology', async () => {
+        await this.voiceReady;
+        await this.deps.ari.play(this.playTarget, { playbackId, media: uri });
+      });
+      await finished;
     }
     this.fire({ type: 'failed', reason: `provider unavailable: ${reason}` });
   }
