@@ -24,7 +24,7 @@ Feature: Barge-in
     And the caller heard an answer after each thing they said, within 2000 ms
     And nothing of the call is left within 3000 ms
 
-  @sim-only @pending-echo
+  @sim-only
   Scenario: The agent's own voice echoed back by the phone does not interrupt it
     When a call comes in with formats "slin16"
     And the phone echoes what it hears, 12 dB quieter after 40 ms

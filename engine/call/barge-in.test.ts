@@ -79,4 +79,13 @@ describe('barge-in detector', () => {
     off.agentStarted(0, { greeting: false });
     expect(feed(off, 400, 2000, -10, true)).toBeNull();
   });
+
+  it('tells echo from speech by level against the agent’s recent playout', () => {
+    const d = new BargeInDetector(settings);
+    expect(d.isEcho(0, -30)).toBe(false); // the agent has not been heard: nothing is echo
+    d.agentLevel(1000, -20);
+    expect(d.isEcho(1100, -30)).toBe(true); // 10 dB under the agent: its echo
+    expect(d.isEcho(1100, -15)).toBe(false); // louder than the agent: the caller
+    expect(d.isEcho(1500, -30)).toBe(false); // the agent fell silent longer than the echo window ago
+  });
 });

@@ -87,6 +87,17 @@ export class BargeInDetector {
     while (this.agentLevels.length > 0 && this.agentLevels[0].at < horizon) this.agentLevels.shift();
   }
 
+  /**
+   * Whether a caller frame is most likely the agent's own voice coming back: the agent was heard
+   * within the echo window and the frame is no louder than its playout minus the echo margin.
+   * Such frames are kept from the provider and the VAD (an echo suppressor), so neither takes the
+   * agent's own words for the caller's.
+   */
+  isEcho(nowMs: number, dbfs: number): boolean {
+    const ceiling = this.echoCeiling(nowMs);
+    return ceiling > Number.NEGATIVE_INFINITY && dbfs <= ceiling;
+  }
+
   /** One caller frame starting at nowMs; returns a barge-in when the caller took the turn. */
   callerFrame(nowMs: number, frameMs: number, dbfs: number, voiced: boolean): BargeIn | null {
     if (!this.s.enabled || !this.speaking) return null;

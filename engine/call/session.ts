@@ -121,6 +121,8 @@ export class CallSession {
   private segmenter: ResponseSegmenter | null = null;
   private writeChain: Promise<void> = Promise.resolve();
   private apology: { playbackId: string; finished(): void } | null = null;
+  private silence: Buffer | null = null;
+  private suppressedFrames = 0;
   private pendingWrites = 0;
   private queue: QueuedSegment[] = [];
   private playing: (QueuedSegment & { playbackId: string; startedAt: number | null }) | null = null;
@@ -507,11 +509,20 @@ export class CallSession {
   private onCallerAudio(pcm: Buffer): void {
     if (this.state !== 'talking') return;
     const now = this.deps.now();
-    this.provider?.pushAudio(pcm);
-    const voiced = this.vad!.isSpeech(pcm);
     this.bargeIn.agentLevel(now, this.playout.levelAt(now));
+    const dbfs = frameDbfs(pcm, 0, pcm.length);
+    // While the agent is heard, what is no louder than its echo would be is treated as echo:
+    // the provider and the VAD get silence instead (a simple echo suppressor).
+    const echo = this.bargeIn.isEcho(now, dbfs);
+    if (echo) {
+      this.suppressedFrames++;
+      if (!this.silence || this.silence.length !== pcm.length) this.silence = Buffer.alloc(pcm.length);
+    }
+    const heard = echo ? this.silence! : pcm;
+    this.provider?.pushAudio(heard);
+    const voiced = this.vad!.isSpeech(heard);
     const frameMs = (pcm.length / 2 / this.rate) * 1000;
-    const barge = this.bargeIn.callerFrame(now, frameMs, frameDbfs(pcm, 0, pcm.length), voiced);
+    const barge = this.bargeIn.callerFrame(now, frameMs, dbfs, voiced);
     if (barge) void this.doBargeIn(barge.onsetMs, 'vad');
   }
 

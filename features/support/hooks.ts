@@ -3,7 +3,6 @@
  * skip a scenario where it cannot run (each skip says why, in the report and on stderr).
  *
  *   @sim-only       needs the simulator's fault injection (/_sim); skipped on a real Asterisk
- *   @pending-echo   needs POST /_sim/channels/{id}/echo; skipped until the simulator has it
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,21 +37,6 @@ Before({ name: 'open the scenario', timeout: 60_000 }, async function (this: Voi
 Before({ tags: '@sim-only', name: 'only on the simulator' }, function (this: VoiceWorld) {
   if (this.pbx.sim) return undefined;
   return skip(this, `needs the simulator's fault injection; E2E_TARGET=${this.targetName}`);
-});
-
-Before({ tags: '@pending-echo', name: 'simulator echo available' }, async function (this: VoiceWorld) {
-  const sim = this.pbx.sim;
-  if (!sim?.controlUrl) return skip(this, 'needs the simulator');
-  // A route the simulator lacks answers "Resource not found"; one it has says the channel is unknown.
-  const res = await fetch(`${sim.controlUrl}/channels/e2e-probe/echo`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${sim.username}:${sim.password}`).toString('base64')}` },
-  });
-  const body = (await res.json().catch(() => ({}))) as { message?: string };
-  if (res.status === 404 && body.message === 'Resource not found') {
-    return skip(this, 'the simulator has no POST /_sim/channels/{id}/echo yet');
-  }
-  return undefined;
 });
 
 After({ name: 'hang up, report, clean up', timeout: 60_000 }, async function (this: VoiceWorld) {
