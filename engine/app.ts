@@ -95,6 +95,11 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       echoWindowMs: 400,
     },
     segments: { firstMs: cfg.media.first_segment_ms, nextMs: cfg.media.segment_ms },
+    streaming: {
+      providerRate: cfg.streaming.sample_rate_hz,
+      chunkMs: cfg.streaming.chunk_duration_ms,
+      jitterBufferMs: cfg.streaming.jitter_buffer_ms,
+    },
     apologyMedia: cfg.media.apology_media,
   };
 

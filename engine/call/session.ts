@@ -9,12 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AriEvent } from '../ari/models.js';
-import { resample } from '../audio/resample.js';
+import { StreamingResampler } from '../audio/resample.js';
 import type { MediaStore, StoredMedia } from '../media/store.js';
 import type { Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
 import { BargeInDetector, type BargeInSettings } from './barge-in.js';
 import { AgentPlayout, frameDbfs } from './playout.js';
 import type { AudioBinder, BoundAudio, CallAri, IsNotFound } from './ports.js';
+import { ProviderFeed } from './provider-feed.js';
 import { ResponseSegmenter } from './segmenter.js';
 import { transition, type CallEvent, type CallState } from './state.js';
 import { CallTimeline, type TurnTiming } from './timeline.js';
@@ -33,6 +34,8 @@ export interface SessionConfig {
   snoop: { spy: 'in' | 'out' | 'both'; context: string; extension: string };
   bargeIn: BargeInSettings;
   segments: { firstMs: number; nextMs: number };
+  /** streaming.*: the provider's audio rate, the chunk size it is fed, and the stream-mode prebuffer. */
+  streaming: { providerRate: number; chunkMs: number; jitterBufferMs: number };
   /** Played (sound: URI without extension) when the provider dies and no fallback is left. */
   apologyMedia?: string;
 }
@@ -122,6 +125,11 @@ export class CallSession {
   private writeChain: Promise<void> = Promise.resolve();
   private apology: { playbackId: string; finished(): void } | null = null;
   private silence: Buffer | null = null;
+  private feed: ProviderFeed | null = null;
+  /** Agent audio at the provider's rate → the call's rate, per response (no clicks between chunks). */
+  private downsampler: StreamingResampler | null = null;
+  /** Stream mode: audio held until jitter_buffer_ms is queued or the response is complete. */
+  private prebuffer: Buffer[] | null = null;
   private suppressedFrames = 0;
   private pendingWrites = 0;
   private queue: QueuedSegment[] = [];
@@ -486,7 +494,7 @@ export class CallSession {
       try {
         const session = await provider.openSession({
           callId: this.callId,
-          format: { encoding: 'linear16', sampleRate: this.rate },
+          format: { encoding: 'linear16', sampleRate: this.cfg.streaming.providerRate },
           logger: this.log,
           onEvent: (ev) => this.onProviderEvent(session, ev),
         });
@@ -495,7 +503,13 @@ export class CallSession {
           return;
         }
         this.provider = session;
-        this.log.info({ provider: provider.name, sampleRate: this.rate }, 'Provider session started');
+        this.feed = new ProviderFeed({
+          callRate: this.rate,
+          providerRate: this.cfg.streaming.providerRate,
+          chunkMs: this.cfg.streaming.chunkMs,
+          deliver: (pcm) => session.pushAudio(pcm),
+        });
+        this.log.info({ provider: provider.name, sampleRate: this.cfg.streaming.providerRate, callRate: this.rate }, 'Provider session started');
         this.timeline.mark('provider_started', { provider: provider.name });
         return;
       } catch (err) {
@@ -519,7 +533,7 @@ export class CallSession {
       if (!this.silence || this.silence.length !== pcm.length) this.silence = Buffer.alloc(pcm.length);
     }
     const heard = echo ? this.silence! : pcm;
-    this.provider?.pushAudio(heard);
+    if (this.provider) this.feed?.push(heard);
     const voiced = this.vad!.isSpeech(heard);
     const frameMs = (pcm.length / 2 / this.rate) * 1000;
     const barge = this.bargeIn.callerFrame(now, frameMs, dbfs, voiced);
@@ -558,6 +572,10 @@ export class CallSession {
         if (this.cancelled.has(ev.responseId) || this.currentResponse !== ev.responseId) return;
         this.responseDone = true;
         this.timeline.mark('response_done', { responseId: ev.responseId });
+        if (this.cfg.downstream === 'stream' && this.prebuffer) {
+          this.streamOut(Buffer.concat(this.prebuffer));
+          this.prebuffer = null;
+        }
         if (this.cfg.downstream === 'file') {
           const rest = this.segmenter!.flush();
           if (rest) void this.enqueueSegment(rest, ev.responseId);
@@ -583,21 +601,41 @@ export class CallSession {
     this.responseDone = false;
     this.responsesSeen++;
     this.segmenter?.reset();
+    this.downsampler = null;
+    this.prebuffer = this.cfg.downstream === 'stream' && this.cfg.streaming.jitterBufferMs > 0 ? [] : null;
     this.timeline.mark('response_started', { responseId, text, greeting: this.responsesSeen === 1 && this.turn.endOfSpeechAt === null });
   }
 
   private onAgentAudio(pcm: Buffer, sampleRate: number): void {
-    const audio = sampleRate === this.rate ? pcm : resample(pcm, sampleRate, this.rate);
+    let audio = pcm;
+    if (sampleRate !== this.rate) {
+      if (this.downsampler?.fromRate !== sampleRate) this.downsampler = new StreamingResampler(sampleRate, this.rate);
+      audio = this.downsampler.push(pcm);
+    }
     if (this.cfg.downstream === 'stream') {
-      const conn = this.audio!;
-      const now = this.deps.now();
-      const startAt = now + conn.queuedMs;
-      conn.write(audio, this.rate);
-      this.playout.schedule(startAt, audio, this.rate);
-      if (!this.bargeIn.agentSpeaking) this.agentStarted(startAt);
+      if (this.prebuffer) {
+        // Hold the start of a response until jitter_buffer_ms is there, so a TTS that stalls
+        // briefly does not leave holes in what the caller hears.
+        this.prebuffer.push(audio);
+        const ms = (this.prebuffer.reduce((n, b) => n + b.length, 0) / 2 / this.rate) * 1000;
+        if (ms < this.cfg.streaming.jitterBufferMs) return;
+        audio = Buffer.concat(this.prebuffer);
+        this.prebuffer = null;
+      }
+      this.streamOut(audio);
       return;
     }
     for (const seg of this.segmenter!.push(audio)) void this.enqueueSegment(seg, this.currentResponse!);
+  }
+
+  private streamOut(audio: Buffer): void {
+    if (audio.length === 0) return;
+    const conn = this.audio!;
+    const now = this.deps.now();
+    const startAt = now + conn.queuedMs;
+    conn.write(audio, this.rate);
+    this.playout.schedule(startAt, audio, this.rate);
+    if (!this.bargeIn.agentSpeaking) this.agentStarted(startAt);
   }
 
   /**
@@ -722,6 +760,7 @@ export class CallSession {
     this.bargeIn.agentStopped();
     this.playout.clear();
     this.segmenter?.reset();
+    this.prebuffer = null;
     this.provider?.cancelResponse();
     const dropped = this.queue.splice(0);
     const playing = this.playing;

@@ -148,6 +148,30 @@ const ROUTES: ControlRoute[] = [
       return noContent();
     },
   },
+  {
+    method: 'POST',
+    path: '/channels/{channelId}/echo',
+    handle: (ctx, params, m) => {
+      const faults = modelFaults(ctx);
+      if (!faults.setEcho) throw new AriError(501, 'This PBX model offers no echo');
+      const gainDb = params.num('gainDb');
+      const delayMs = params.num('delayMs');
+      if (gainDb === undefined || delayMs === undefined) throw new AriError(400, "'gainDb' and 'delayMs' are required");
+      const channelId = decodeURIComponent(m[1]);
+      faults.setEcho(channelId, { gainDb, delayMs });
+      return json({ channelId, gainDb, delayMs });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/channels/{channelId}/echo',
+    handle: (ctx, _params, m) => {
+      const faults = modelFaults(ctx);
+      if (!faults.removeEcho) throw new AriError(501, 'This PBX model offers no echo');
+      if (!faults.removeEcho(decodeURIComponent(m[1]))) throw new AriError(404, 'Channel has no echo');
+      return noContent();
+    },
+  },
 ];
 
 /** The routes, for docs and tests: `METHOD /_sim/path`. */

@@ -28,6 +28,13 @@ describe('Params', () => {
     expect([p.bool('t1'), p.bool('t2'), p.bool('t3'), p.bool('f'), p.bool('none')]).toEqual([true, true, true, false, undefined]);
   });
 
+  it('reads decimal numbers (the control API), NaN for anything else', () => {
+    const p = new Params(q('g=-12.5&d=120&bad=12ms&empty='), { j: -6 });
+    expect([p.num('g'), p.num('d'), p.num('j'), p.num('none')]).toEqual([-12.5, 120, -6, undefined]);
+    expect(p.num('bad')).toBeNaN();
+    expect(p.num('empty')).toBeNaN();
+  });
+
   it('collects allowMultiple values from commas, repeats and JSON arrays', () => {
     expect(new Params(q('media=sound:a,sound:b&media=sound:c')).list('media')).toEqual(['sound:a', 'sound:b', 'sound:c']);
     expect(new Params(q(''), { channel: ['c1', 'c2'] }).list('channel')).toEqual(['c1', 'c2']);

@@ -57,6 +57,13 @@ export class Params {
     return m ? Number.parseInt(m[1], 10) : undefined;
   }
 
+  /** A decimal number (the control API's dB and ms); NaN when given but not a number. */
+  num(name: string): number | undefined {
+    const v = this.str(name);
+    if (v === undefined) return undefined;
+    return v.trim() === '' ? Number.NaN : Number(v.trim());
+  }
+
   /** ast_true(): yes/true/y/t/1/on, case-insensitive. Undefined when not given. */
   bool(name: string): boolean | undefined {
     const v = this.str(name);

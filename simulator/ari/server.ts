@@ -42,6 +42,8 @@ export interface AriServer {
   readonly port: number;
   readonly faults: AriFaults;
   readonly hub: EventHub;
+  /** The node:http server itself (tests observe requests and answers on it). */
+  readonly http: Server;
   /** Drops events sockets owning any of `apps` (all when empty); returns how many. */
   dropEventSockets(apps?: readonly string[], abrupt?: boolean): number;
   close(): Promise<void>;
@@ -143,6 +145,7 @@ export async function startAriServer(options: AriServerOptions): Promise<AriServ
     port,
     faults,
     hub,
+    http: server,
     dropEventSockets: (apps = [], abrupt = true) => sockets.drop(apps, abrupt),
     close() {
       closing ??= new Promise<void>((resolve) => {

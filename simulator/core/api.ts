@@ -190,7 +190,15 @@ export interface SimFaults {
   dropAudioSocket(channelId: string, how?: 'reset' | 'close'): boolean;
   /** Hangs the channel up after `ms`, as ARI DELETE with the cause would (default 16). */
   hangupAfter(channelId: string, ms: number, cause?: number): void;
-  /** Back to no faults (pending hangupAfter timers are cancelled). */
+  /** Back to no faults (pending hangupAfter timers are cancelled, echoes removed). */
   clear(): void;
+  /**
+   * Acoustic echo on a channel, like a phone on speaker (additive): what the channel hears comes
+   * back `delayMs` later, `gainDb` down, in what it sends. Replaces the channel's echo if it had
+   * one. AriError 400 for bad parameters.
+   */
+  setEcho?(channelId: string, echo: { gainDb: number; delayMs: number }): void;
+  /** Removes a channel's echo; false when it had none (additive). */
+  removeEcho?(channelId: string): boolean;
 }
 

@@ -284,8 +284,9 @@ export class Core {
    * ast_hangup: releases media, tells the Local peer (a plain hangup request, published before
    * this channel's ChannelDestroyed), publishes ChannelDestroyed and forgets the channel.
    *
-   * A channel with snoops still running is only released once they let go: s6 shows the
-   * snoop's STASISSTATUS, then the target's ChannelDestroyed, then the snoop's.
+   * A channel with snoops is only released once they let go: s6 shows the snoop's STASISSTATUS,
+   * then the target's ChannelDestroyed, then the snoop's; s12 (a snoop whose dialplan had ended)
+   * the Local peer's ChannelDestroyed, the snoop's, then the target's.
    */
   destroy(channel: SimChannel): void {
     if (channel.destroyed) return;
@@ -308,10 +309,25 @@ export class Core {
         this.log.error({ err, channel: channel.name }, 'channel cleanup failed');
       }
     }
-    const running = [...channel.snoops].filter((s) => !s.destroyed && (s.pbxRunning || s.stasis !== undefined));
-    if (running.length > 0 && !this.closed) {
+    const live = [...channel.snoops].filter((s) => !s.destroyed);
+    if (live.length > 0 && !this.closed) {
       this.pendingRelease.set(channel, () => this.release(channel));
+      const running = live.filter((s) => s.pbxRunning || s.stasis !== undefined);
       for (const snoop of running) this.hangupSilently(snoop, 0);
+      // Snoops whose dialplan already ended lingered until now; they go once the target's Local
+      // peer has finished hanging up (s12: the peer's ChannelDestroyed, the snoop's, the target's).
+      const lingering = live.filter((s) => !running.includes(s));
+      if (lingering.length > 0) {
+        this.scheduler.after(0, () => {
+          for (const snoop of lingering) {
+            // Detached first, so the target goes after the snoop's ChannelDestroyed, not before.
+            channel.snoops.delete(snoop);
+            snoop.snoopTarget = undefined;
+            if (!snoop.destroyed) this.destroy(snoop);
+          }
+          if ([...channel.snoops].every((s) => s.destroyed)) this.pendingRelease.get(channel)?.();
+        });
+      }
       return;
     }
     this.release(channel);
@@ -325,7 +341,8 @@ export class Core {
     const target = channel.snoopTarget;
     if (target) {
       target.snoops.delete(channel);
-      this.pendingRelease.get(target)?.();
+      // The target waited for all its snoops to let go.
+      if ([...target.snoops].every((s) => s.destroyed)) this.pendingRelease.get(target)?.();
     }
     const dialplan = channel.outgoing
       ? { app_name: 'AppDial2', app_data: '(Outgoing Line)' }

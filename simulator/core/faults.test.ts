@@ -33,6 +33,19 @@ describe.concurrent('fault injection', () => {
   );
 
   it(
+    'echo: 400 before 404, clear() removes every echo',
+    withSim(async (_as, t) => {
+      expect(() => t.pbx.faults!.setEcho!('nope', { gainDb: 99, delayMs: 100 })).toThrow(/gainDb/);
+      expect(() => t.pbx.faults!.setEcho!('nope', { gainDb: -6, delayMs: 100 })).toThrow(new AriError(404, 'Channel not found'));
+      t.pbx.originate({ endpoint: 'Local/silent@caller', app: CALLER, channelId: 'p' });
+      await t.events.waitType('StasisStart', 'p');
+      t.pbx.faults!.setEcho!('p', { gainDb: -6, delayMs: 100 });
+      t.pbx.faults!.clear();
+      expect(t.pbx.faults!.removeEcho!('p')).toBe(false);
+    }),
+  );
+
+  it(
     'delayed connects: the UUID frame comes after the delay',
     withSim(async (as, t) => {
       t.pbx.faults!.delayAudioSocketConnects(300);

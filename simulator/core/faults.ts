@@ -1,10 +1,12 @@
 /**
  * Fault injection (SimFaults in api.ts): refused or slow AudioSocket connects, a connection that
- * breaks mid-call, a channel that hangs up by itself after a while.
+ * breaks mid-call, a channel that hangs up by itself after a while, a phone that echoes (echo.ts).
  */
 import { AriError, type SimFaults } from './api.js';
 import { Cause } from './causes.js';
 import type { Core } from './core.js';
+import type { SimChannel } from './channel.js';
+import { checkEcho, startEcho, stopEcho, type EchoParams } from './echo.js';
 import type { Cancel } from './scheduler.js';
 
 export class Faults implements SimFaults {
@@ -42,14 +44,27 @@ export class Faults implements SimFaults {
     this.timers.add(cancel);
   }
 
+  setEcho(channelId: string, echo: EchoParams): void {
+    // Parameters first (400), then the channel (404), as ARI checks its parameters first.
+    const checked = checkEcho(echo);
+    startEcho(this.core, this.channel(channelId), checked);
+  }
+
+  removeEcho(channelId: string): boolean {
+    return stopEcho(this.channel(channelId));
+  }
+
   clear(): void {
     this.core.connectFaults.refuse = false;
     this.core.connectFaults.delayMs = 0;
     for (const cancel of this.timers) cancel();
     this.timers.clear();
+    for (const channel of this.core.channels.values()) stopEcho(channel);
   }
 
-  private channel(id: string): void {
-    if (!this.core.channels.has(id)) throw new AriError(404, 'Channel not found');
+  private channel(id: string): SimChannel {
+    const channel = this.core.channels.get(id);
+    if (!channel) throw new AriError(404, 'Channel not found');
+    return channel;
   }
 }

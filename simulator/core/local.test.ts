@@ -71,6 +71,26 @@ describe.concurrent('originate Local channels', () => {
   );
 
   it(
+    's3/s9: the app hears nothing of the call until the originate has returned (the HTTP answer goes first)',
+    withPbx(async (t) => {
+      t.pbx.registerApp(CALLER);
+      t.pbx.originate({ endpoint: 'Local/uuid@ai-voice-agent', app: CALLER, channelId: 'h1', otherChannelId: 'h2', variables: { AUDIOSOCKET_UUID: 'u' } });
+      // Synchronously: only firehose events (no app), and ;2 already holds the inherited variable.
+      expect(t.events.events.filter((r) => r.apps.length > 0)).toEqual([]);
+      expect(t.pbx.getVariable('h2', 'AUDIOSOCKET_UUID')).toBe('u');
+      await t.events.waitType('StasisStart', 'h1');
+      // Then, in s3's order: ;2's inherited variable, Dial, the ;2 dialplan.
+      expect(t.events.lines((r) => r.apps.includes(CALLER)).slice(0, 3)).toEqual(['ChannelVarset h2 AUDIOSOCKET_UUID=u', 'Dial h1 ', 'ChannelDialplan h2 NoOp']);
+      expect(t.events.lines((r) => r.apps.length === 0)).toEqual([
+        'ChannelCreated h1',
+        'ChannelCreated h2',
+        'ChannelDialplan h1 AppDial2',
+        'ChannelVarset h1 AUDIOSOCKET_UUID=u',
+      ]);
+    }),
+  );
+
+  it(
     's7: ;2 gets "<channelId>;2" when only channelId is given; names count up in hex',
     withPbx(async (t) => {
       t.pbx.registerApp(AI);

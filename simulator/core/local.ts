@@ -4,8 +4,8 @@
  * is read from the other, at once (s11: a burst arrives in a burst).
  *
  * Event order copied from the traces: ChannelCreated ;1, ;2, ChannelDialplan ;1 AppDial2 and
- * the ;1 variables reach only the firehose; the originating app is then subscribed to both halves
- * (it sees the ;2 variables, s3); the HTTP answer goes out; then Dial, the ;2 dialplan, and on
+ * the ;1 variables reach only the firehose; the HTTP answer goes out; then the originating app is
+ * subscribed to both halves (it sees the ;2 variables, s3), Dial, the ;2 dialplan, and on
  * Answer: ChannelStateChange ;2, ;1, Dial ANSWER, STASISSTATUS, StasisStart.
  */
 import { AriError, type OriginateParams } from './api.js';
@@ -122,11 +122,9 @@ export function originateLocal(core: Core, params: OriginateParams): SimChannel 
   core.dialplanStep(one, { app_name: 'AppDial2', app_data: '(Outgoing Line)' });
   const vars = Object.entries(params.variables ?? {});
   for (const [k, v] of vars) core.setVar(one, k, v);
-  if (params.app) {
-    one.apps.add(params.app);
-    two.apps.add(params.app);
-  }
-  for (const [k, v] of vars) core.setVar(two, k, v);
+  // ;2 inherits the variables at once (a GET right after the answer finds them); its
+  // ChannelVarset events go out with the rest of the call, after the answer (see below).
+  for (const [k, v] of vars) two.vars.set(k, v);
   const dialstring = `${endpoint.exten}@${endpoint.context}`;
 
   let cancelTimeout = (): void => {};
@@ -147,8 +145,17 @@ export function originateLocal(core: Core, params: OriginateParams): SimChannel 
   };
 
   const timeoutMs = params.timeout === -1 ? undefined : (params.timeout && params.timeout > 0 ? params.timeout : 30) * 1000;
+  // Everything the originating app hears of the call comes after the HTTP answer, as with
+  // Asterisk (s3: ;2's ChannelVarset 0.4 ms after the 200; s9: Dial 0.6 ms after): the app is
+  // subscribed, and the dial started, on the next turn of the event loop, once the façade has
+  // written the answer.
   core.scheduler.after(0, () => {
     if (one.destroyed || two.destroyed) return;
+    if (params.app) {
+      one.apps.add(params.app);
+      two.apps.add(params.app);
+    }
+    for (const [k, v] of vars) core.emitFor(two, core.events.channelVarset(two.snapshot(), k, v));
     core.emitFor(one, core.events.dial(one.snapshot(), '', dialstring));
     if (!core.dialplan.exists(endpoint.context, endpoint.exten, 1)) {
       core.log.info({ exten: endpoint.exten, context: endpoint.context }, `No such extension/context ${dialstring} while calling Local channel`);

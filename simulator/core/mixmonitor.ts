@@ -13,6 +13,9 @@ import { mixFrames, silenceFrame, type MediaFrame } from './media.js';
 import { RecordingFile } from './recording-file.js';
 
 const RATE = 8000;
+/** Ticks one direction may run alone before the other is taken as silent (Asterisk's
+ * AST_AUDIOHOOK_SYNC_TOLERANCE, 100 ms). */
+const JITTER_TICKS = 5;
 
 export interface MixMonitorFiles {
   /** Local paths. */
@@ -36,27 +39,44 @@ export function startMixMonitor(core: Core, channel: SimChannel, files: MixMonit
   const writeQ: MediaFrame[] = [];
   core.log.info({ channel: channel.name }, `Begin MixMonitor Recording ${channel.name}`);
 
-  const drain = (): void => {
-    while (readQ.length > 0 || writeQ.length > 0) {
-      const r = readQ.shift() ?? silenceFrame(RATE);
-      const t = writeQ.shift() ?? silenceFrame(RATE);
-      read?.write(r);
-      write?.write(t);
-      mix?.write(mixFrames([r, t], RATE));
+  const slot = (): void => {
+    const r = readQ.shift() ?? silenceFrame(RATE);
+    const t = writeQ.shift() ?? silenceFrame(RATE);
+    read?.write(r);
+    write?.write(t);
+    mix?.write(mixFrames([r, t], RATE));
+  };
+  /**
+   * Pairs a frame of each direction. When only one direction carried audio, the other is taken
+   * as silent (and padded) only after JITTER_TICKS ticks, so two streams paced by different
+   * clocks (a playback and an AudioSocket server's audio, s8) get no silence slot for a frame
+   * that was merely late; the backlog then goes out at once, so no lag builds up. `all` drains
+   * everything (at the end).
+   */
+  let starved = 0;
+  const drain = (all = false): void => {
+    while (readQ.length > 0 && writeQ.length > 0) slot();
+    if (readQ.length === 0 && writeQ.length === 0) {
+      starved = 0;
+      return;
+    }
+    if (all || ++starved > JITTER_TICKS) {
+      while (readQ.length > 0 || writeQ.length > 0) slot();
+      starved = 0;
     }
   };
   const removeHook = channel.addHook({
     onRead: (frame) => void readQ.push(frame),
     onWrite: (frame) => void writeQ.push(frame),
   });
-  const stopTicking = core.scheduler.everyTick(drain);
+  const stopTicking = core.scheduler.everyTick(() => drain());
   let stopped = false;
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
     removeHook();
     stopTicking();
-    drain();
+    drain(true);
     void Promise.all([mix?.close(), read?.close(), write?.close()]).then(() => {
       for (const f of [mix, read, write]) {
         if (f?.error) core.log.error({ channel: channel.name, file: f.path, err: f.error.message }, 'MixMonitor file write failed');

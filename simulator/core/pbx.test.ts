@@ -50,4 +50,38 @@ describe('SimPbx', () => {
     expect(t.events.of('ChannelDestroyed').map((r) => r.event.type === 'ChannelDestroyed' && r.event.channel.id).sort()).toEqual(['x', 'x;2']);
     await t.close();
   });
+
+  it('s2/s7/s9/s12: a DELETE returns before the hangup starts; the channel is still there until the next turn', async () => {
+    const t = testPbx(traceDialplan('127.0.0.1:1'));
+    try {
+      t.pbx.registerApp('a');
+      t.pbx.originate({ endpoint: 'Local/silent@caller', app: 'a', channelId: 'd' });
+      await t.events.waitType('StasisStart', 'd');
+      const before = t.events.events.length;
+      t.pbx.hangup('d');
+      expect(t.events.events.length).toBe(before);
+      expect(t.pbx.getChannel('d').id).toBe('d');
+      const request = await t.events.waitType('ChannelHangupRequest', 'd');
+      expect(request.event.type === 'ChannelHangupRequest' && request.event.cause).toBe(32);
+      await t.events.waitType('ChannelDestroyed', 'd');
+      expect(() => t.pbx.getChannel('d')).toThrow(new AriError(404, 'Channel not found'));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('s6/s12: continue returns before StasisEnd; the channel then runs the dialplan', async () => {
+    const t = testPbx(traceDialplan('127.0.0.1:1'));
+    try {
+      t.pbx.registerApp('a');
+      t.pbx.originate({ endpoint: 'Local/silent@caller', app: 'a', channelId: 'c' });
+      await t.events.waitType('StasisStart', 'c');
+      t.pbx.continueInDialplan('c', { context: 'caller', extension: 'silent', priority: 1 });
+      expect(t.events.of('StasisEnd', 'c')).toEqual([]);
+      await t.events.waitType('StasisEnd', 'c');
+      await t.events.waitFor((r) => r.event.type === 'ChannelDialplan' && r.event.channel.id === 'c' && r.event.dialplan_app === 'NoOp');
+    } finally {
+      await t.close();
+    }
+  });
 });

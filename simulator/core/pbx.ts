@@ -173,7 +173,11 @@ export class SimPbx implements Pbx {
       else if (/^\d+$/.test(reason)) cause = Number(reason);
       else throw new AriError(400, 'Invalid reason for hangup reason provided');
     }
-    this.core.hangupExplicit(channel, cause);
+    // Asterisk answers the DELETE and then tears the channel down: the hangup events follow the
+    // 204 (s2, s7, s9, s11, s12; in s3 and s6 the first one raced ahead of it).
+    this.scheduler.after(0, () => {
+      if (!channel.destroyed) this.core.hangupExplicit(channel, cause);
+    });
   }
 
   answer(id: string): void {
@@ -247,10 +251,14 @@ export class SimPbx implements Pbx {
       priority = 1;
     }
     const to = { context, exten, priority };
-    const viaDialplan = channel.stasis?.viaDialplan;
-    this.core.leaveStasis(channel, 'continue');
-    if (viaDialplan) channel.stasisExit?.(to);
-    else void this.core.runPbx(channel, to, { appUnload: false });
+    // The command runs on the channel once the 204 is out: StasisEnd follows it (s6, s12).
+    this.scheduler.after(0, () => {
+      if (channel.destroyed || !channel.stasis) return;
+      const viaDialplan = channel.stasis.viaDialplan;
+      this.core.leaveStasis(channel, 'continue');
+      if (viaDialplan) channel.stasisExit?.(to);
+      else void this.core.runPbx(channel, to, { appUnload: false });
+    });
   }
 
   play(id: string, params: PlayParams): Playback {

@@ -89,6 +89,23 @@ describe.concurrent('ARI recordings', () => {
   );
 
   it(
+    's2/s11/s14: maxDurationSeconds counts whole wall-clock seconds: it stops at the first frame past start second + max + 1',
+    withAgent(async (t) => {
+      t.pbx.record('agent', { name: 'r7', format: 'wav', maxDurationSeconds: 1, ifExists: 'overwrite' });
+      const started = await t.events.waitType('RecordingStarted');
+      const finished = await t.events.waitType('RecordingFinished', undefined, 3000);
+      const wall = (r: typeof started): number => Date.parse(r.event.timestamp.replace('+0000', 'Z'));
+      const boundary = (Math.floor(wall(started) / 1000) + 1 + 1) * 1000;
+      expect(wall(finished)).toBeGreaterThanOrEqual(boundary);
+      expect(wall(finished) - boundary).toBeLessThan(100);
+      // The file is as long as the recording ran: between 1 and 2 s of audio.
+      const wav = parseWav(readFileSync(t.pbx.storedRecordingFile('r7').path));
+      const ms = (wav.pcm.length / 2 / wav.rate) * 1000;
+      expect(Math.abs(ms - (wall(finished) - wall(started)))).toBeLessThan(80);
+    }),
+  );
+
+  it(
     'a recording holds back the playbacks queued after it (traces README)',
     withAgent(async (t) => {
       t.pbx.record('agent', { name: 'r4', format: 'wav', maxDurationSeconds: 1 });

@@ -4,7 +4,8 @@
  * traces README), then a stored recording under <spool>/recording.
  *
  * The file holds the frames as they arrive, bursts included (s11); RecordingFinished carries the
- * duration in whole seconds of audio (s2: 3.26 s → 3, s11: 8.82 s → 8).
+ * duration in whole seconds of audio (s2: 3.26 s → 3, s11: 8.82 s → 8). maxDurationSeconds is
+ * counted in whole wall-clock seconds, as Asterisk does, so a recording runs up to 1 s longer.
  */
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
@@ -19,6 +20,7 @@ import { frameRms, framesOf, type MediaFrame } from './media.js';
 import { fileFormat, RecordingFile } from './recording-file.js';
 import { streamFrames } from './stream.js';
 
+const FRAME_MS = 20;
 /** ast_dsp's default silence threshold, compared with a frame's RMS here. */
 const SILENCE_THRESHOLD = 256;
 
@@ -172,11 +174,18 @@ export class LiveRecordingRun implements Command {
         signal.removeEventListener('abort', finish);
         resolve();
       };
+      // ast_play_and_record compares whole seconds of the wall clock (time(NULL)) after each
+      // frame it writes: it stops at the first frame once more than maxDurationSeconds whole
+      // seconds have passed, up to a second late (s2: started 45.776, 3 s, finished 49.014;
+      // s11: 56.215, 5 s, 02.018; s14: 20.532, 2 s, 23.013).
+      const startSecond = Math.floor(Date.now() / 1000);
+      const overdue = (): boolean => !!maxDurationSeconds && maxDurationSeconds > 0 && Math.floor(Date.now() / 1000) - startSecond > maxDurationSeconds;
       cancels.push(
         this.channel.addHook({
           onRead: (frame: MediaFrame) => {
             if (done) return;
             file.write(frame);
+            if (overdue()) return finish();
             if (maxSilenceSeconds && maxSilenceSeconds > 0) {
               silentMs = frameRms(frame) < SILENCE_THRESHOLD ? silentMs + (frame.pcm.length * 500) / frame.rate : 0;
               if (silentMs >= maxSilenceSeconds * 1000) finish();
@@ -188,7 +197,11 @@ export class LiveRecordingRun implements Command {
           },
         }),
       );
-      if (maxDurationSeconds && maxDurationSeconds > 0) cancels.push(this.core.scheduler.after(maxDurationSeconds * 1000, finish));
+      if (maxDurationSeconds && maxDurationSeconds > 0) {
+        // A channel that reads nothing still stops at that second (one frame time after it).
+        const boundary = (startSecond + maxDurationSeconds + 1) * 1000;
+        cancels.push(this.core.scheduler.after(boundary - Date.now() + FRAME_MS, finish));
+      }
       signal.addEventListener('abort', finish);
       void this.stopped.then(finish);
       if (signal.aborted) finish();

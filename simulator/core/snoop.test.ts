@@ -133,6 +133,24 @@ describe.concurrent('snoop channels', () => {
   );
 
   it(
+    's12: a snoop whose dialplan ended lingers; at the target\'s hangup the peer goes, then the snoop, then the target',
+    withSim(async (as, t) => {
+      const { conn } = await snoopToSocket(as, t, 'in', 'out');
+      conn.socket.end();
+      await t.events.waitFor((r) => r.event.type === 'ChannelDialplan' && r.event.channel.id === 'snoop' && r.event.dialplan_app === 'Hangup');
+      await sleep(20);
+      expect(t.pbx.listChannels().map((c) => c.id)).toContain('snoop');
+      t.pbx.hangup('agent');
+      await t.events.waitType('ChannelDestroyed', 'agent');
+      expect(t.events.lines((r) => r.event.type === 'ChannelDestroyed')).toEqual([
+        'ChannelDestroyed caller cause=16',
+        'ChannelDestroyed snoop cause=16',
+        'ChannelDestroyed agent cause=16',
+      ]);
+    }),
+  );
+
+  it(
     'snoop errors with Asterisk messages',
     withSim(async (_as, t) => {
       const err = (fn: () => unknown): unknown => {
