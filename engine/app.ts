@@ -96,7 +96,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     },
     segments: { firstMs: cfg.media.first_segment_ms, nextMs: cfg.media.segment_ms },
     streaming: {
-      providerRate: cfg.streaming.sample_rate_hz,
+      providerRate: cfg.streaming.sample_rate_hz ?? null,
       chunkMs: cfg.streaming.chunk_duration_ms,
       jitterBufferMs: cfg.streaming.jitter_buffer_ms,
     },

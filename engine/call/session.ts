@@ -35,7 +35,7 @@ export interface SessionConfig {
   bargeIn: BargeInSettings;
   segments: { firstMs: number; nextMs: number };
   /** streaming.*: the provider's audio rate, the chunk size it is fed, and the stream-mode prebuffer. */
-  streaming: { providerRate: number; chunkMs: number; jitterBufferMs: number };
+  streaming: { providerRate: number | null; chunkMs: number; jitterBufferMs: number };
   /** Played (sound: URI without extension) when the provider dies and no fallback is left. */
   apologyMedia?: string;
 }
@@ -494,7 +494,7 @@ export class CallSession {
       try {
         const session = await provider.openSession({
           callId: this.callId,
-          format: { encoding: 'linear16', sampleRate: this.cfg.streaming.providerRate },
+          format: { encoding: 'linear16', sampleRate: this.providerRate },
           logger: this.log,
           onEvent: (ev) => this.onProviderEvent(session, ev),
         });
@@ -505,11 +505,11 @@ export class CallSession {
         this.provider = session;
         this.feed = new ProviderFeed({
           callRate: this.rate,
-          providerRate: this.cfg.streaming.providerRate,
+          providerRate: this.providerRate,
           chunkMs: this.cfg.streaming.chunkMs,
           deliver: (pcm) => session.pushAudio(pcm),
         });
-        this.log.info({ provider: provider.name, sampleRate: this.cfg.streaming.providerRate, callRate: this.rate }, 'Provider session started');
+        this.log.info({ provider: provider.name, sampleRate: this.providerRate, callRate: this.rate }, 'Provider session started');
         this.timeline.mark('provider_started', { provider: provider.name });
         return;
       } catch (err) {
@@ -518,6 +518,11 @@ export class CallSession {
       }
     }
     await this.apologizeAndHangUp('no provider could be opened');
+  }
+
+  /** The provider's rate: streaming.sample_rate_hz, or the call's own. */
+  private get providerRate(): number {
+    return this.cfg.streaming.providerRate ?? this.rate;
   }
 
   private onCallerAudio(pcm: Buffer): void {

@@ -131,7 +131,8 @@ export const configSchema = z
       .default({}),
     streaming: z
       .object({
-        sample_rate_hz: rate.default(16000),
+        /** The provider's audio rate; unset: the call's own rate (no conversion). */
+        sample_rate_hz: rate.optional(),
         chunk_duration_ms: int(10, 200).default(20),
         jitter_buffer_ms: int(0, 2000).default(60),
         keepalive_ms: int(0, 600_000).default(10_000),
