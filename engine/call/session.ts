@@ -67,6 +67,7 @@ export interface SessionDeps {
  * is filled with silence frames (a SIP phone's frames arrive within ~22 ms, see the traces).
  */
 const GAP_FILL_AFTER_MS = 60;
+const FRAME_MS = 20;
 
 /** Longest wait for the apology prompt to finish before hanging up anyway. */
 const APOLOGY_MAX_MS = 15_000;
@@ -125,6 +126,7 @@ export class CallSession {
   private writeChain: Promise<void> = Promise.resolve();
   private apology: { playbackId: string; finished(): void } | null = null;
   private silence: Buffer | null = null;
+  private streamEndTimer: NodeJS.Timeout | undefined;
   private feed: ProviderFeed | null = null;
   /** Agent audio at the provider's rate → the call's rate, per response (no clicks between chunks). */
   private downsampler: StreamingResampler | null = null;
@@ -577,9 +579,10 @@ export class CallSession {
         if (this.cancelled.has(ev.responseId) || this.currentResponse !== ev.responseId) return;
         this.responseDone = true;
         this.timeline.mark('response_done', { responseId: ev.responseId });
-        if (this.cfg.downstream === 'stream' && this.prebuffer) {
-          this.streamOut(Buffer.concat(this.prebuffer));
+        if (this.cfg.downstream === 'stream') {
+          if (this.prebuffer) this.streamOut(Buffer.concat(this.prebuffer));
           this.prebuffer = null;
+          this.maybeAgentStopped();
         }
         if (this.cfg.downstream === 'file') {
           const rest = this.segmenter!.flush();
@@ -744,6 +747,16 @@ export class CallSession {
 
   private maybeAgentStopped(): void {
     if (this.playing || this.queue.length > 0 || this.pendingWrites > 0 || !this.responseDone) return;
+    if (this.cfg.downstream === 'stream') {
+      // Streamed audio is heard until the last queued frame has gone out.
+      const left = this.playout.endMs - this.deps.now();
+      if (left > 0) {
+        clearTimeout(this.streamEndTimer);
+        this.streamEndTimer = setTimeout(() => this.maybeAgentStopped(), left + FRAME_MS);
+        this.streamEndTimer.unref?.();
+        return;
+      }
+    }
     if (this.bargeIn.agentSpeaking) {
       this.bargeIn.agentStopped();
       this.timeline.mark('agent_audio_end');
@@ -766,6 +779,7 @@ export class CallSession {
     this.playout.clear();
     this.segmenter?.reset();
     this.prebuffer = null;
+    clearTimeout(this.streamEndTimer);
     this.provider?.cancelResponse();
     const dropped = this.queue.splice(0);
     const playing = this.playing;
@@ -839,6 +853,7 @@ export class CallSession {
     this.pendingBind = null;
     this.stopGapFill?.();
     this.stopGapFill = null;
+    clearTimeout(this.streamEndTimer);
     const provider = this.provider;
     this.provider = null;
     const audio = this.audio;
