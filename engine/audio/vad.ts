@@ -166,7 +166,11 @@ class Biquad {
   }
 
   step(x: number): number {
-    const y = this.b0 * x + this.b1 * this.x1 + this.b2 * this.x2 - this.a1 * this.y1 - this.a2 * this.y2;
+    let y = this.b0 * x + this.b1 * this.x1 + this.b2 * this.x2 - this.a1 * this.y1 - this.a2 * this.y2;
+    // Flush to zero: after speech then digital silence the state decays into subnormal numbers,
+    // which cost ~20x more per operation on x86 and never quite reach 0 (seen in the benchmarks:
+    // ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is far below one LSB.
+    if (y < 1e-20 && y > -1e-20) y = 0;
     this.x2 = this.x1;
     this.x1 = x;
     this.y2 = this.y1;

@@ -68,6 +68,7 @@ export interface SessionDeps {
  */
 const GAP_FILL_AFTER_MS = 60;
 const FRAME_MS = 20;
+const GAP_FILL_MAX_PER_TICK = 3;
 
 /** Longest wait for the apology prompt to finish before hanging up anyway. */
 const APOLOGY_MAX_MS = 15_000;
@@ -127,6 +128,7 @@ export class CallSession {
   private apology: { playbackId: string; finished(): void } | null = null;
   private silence: Buffer | null = null;
   private streamEndTimer: NodeJS.Timeout | undefined;
+  private framesSincePrune = 0;
   private feed: ProviderFeed | null = null;
   /** Agent audio at the provider's rate → the call's rate, per response (no clicks between chunks). */
   private downsampler: StreamingResampler | null = null;
@@ -470,8 +472,9 @@ export class CallSession {
       const silence = Buffer.alloc((this.rate / 50) * 2);
       this.stopGapFill = this.deps.ticker.add(() => {
         const now = this.deps.now();
-        // Whole frames only, and never more than a second's worth at once.
-        for (let n = 0; now - this.lastAudioAt >= GAP_FILL_AFTER_MS && n < 50; n++) {
+        // Whole frames only, and a few per tick: after a stall the filler catches up gradually
+        // instead of piling a second's worth of frames onto an already late loop.
+        for (let n = 0; now - this.lastAudioAt >= GAP_FILL_AFTER_MS && n < GAP_FILL_MAX_PER_TICK; n++) {
           this.lastAudioAt += 20;
           this.onCallerAudio(silence);
         }
@@ -530,6 +533,11 @@ export class CallSession {
   private onCallerAudio(pcm: Buffer): void {
     if (this.state !== 'talking') return;
     const now = this.deps.now();
+    // Keep what the caller is hearing short: levelAt() scans it on every frame.
+    if (++this.framesSincePrune >= 50) {
+      this.framesSincePrune = 0;
+      this.playout.prune(now - 1000);
+    }
     this.bargeIn.agentLevel(now, this.playout.levelAt(now));
     const dbfs = frameDbfs(pcm, 0, pcm.length);
     // While the agent is heard, what is no louder than its echo would be is treated as echo:
