@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { analysisSegment, mainClasses } from './audio.js';
+import { analysisSegment, mainClasses, median } from './audio.js';
 
 export * from './audio.js';
 
@@ -123,6 +123,45 @@ export function asFrom(records: readonly TraceRecord[]): AsRecord[] {
 
 export function harnessFrom(records: readonly TraceRecord[]): TraceRecord[] {
   return records.filter((r) => r.src === 'harness');
+}
+
+/** When a recorded request went out: `t` is when its answer was in, `ms` the round trip. */
+export function sentAt(rec: HttpRecord): number {
+  return rec.t - rec.ms!;
+}
+
+/** Every request's normalised answer, in order: what "answered as in the trace" compares. */
+export function httpAnswers(records: readonly TraceRecord[], aliases: Record<string, string> = {}): { status: number; body: unknown }[] {
+  return httpFrom(records).map((h) => answer(h, aliases));
+}
+
+/** The firehose minus DeviceStateChanged (the trace's came from devices outside the scenario). */
+export function withoutDeviceState(records: readonly EventRecord[]): EventRecord[] {
+  return records.filter((r) => r.event.type !== 'DeviceStateChanged');
+}
+
+/** The AudioSocket server's `close` record, with the per-connection statistics it logged. */
+export type CloseRecord = AsRecord & {
+  stats: { audioFrames: number; sizes: Record<string, number>; freqHistogram: Record<string, number>; gapMs: { p50: number } };
+};
+
+export function closeRecord(records: readonly TraceRecord[]): CloseRecord {
+  return asFrom(records).find((r) => r.ev === 'close') as CloseRecord;
+}
+
+/** The most frequent frame size (bytes) of a close record's `sizes` histogram, as its key. */
+export function usualSize(sizes: Record<string, number>): string {
+  return Object.entries(sizes).sort((a, b) => b[1] - a[1])[0][0];
+}
+
+/** Frames as `[kind, len]` pairs: the trace's `frame` records and a peer's frames alike. */
+export function frameShapes(frames: readonly object[]): unknown[][] {
+  return frames.map((f) => [(f as Json).kind, (f as Json).len]);
+}
+
+/** The median time between consecutive frames (their `t`), in ms. */
+export function medianGapMs(frames: readonly { t: number }[]): number {
+  return median(frames.slice(1).map((f, i) => f.t - frames[i].t));
 }
 
 /** The one HTTP request matching method and a path test; throws when there is not exactly one. */

@@ -5,35 +5,34 @@
  * then silence again.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseWav } from '../../engine/audio/wav.js';
 import type { AsPeer } from './as-peer.js';
 import {
   AI,
   CALLER,
   FIREHOSE,
-  TRACE_AUDIOSOCKET,
   analysisSegment,
   answer,
   asFrom,
   classLevel,
   db,
-  eventsFrom,
   firstEvent,
   frameProfile,
+  httpAnswers,
   httpFrom,
   isType,
   loadTrace,
-  notAnsweredFirst,
   pastSecondLimitMs,
   queryOf,
   request,
   scenarioStart,
+  sentAt,
   sequences,
   type EventRecord,
   type HttpRecord,
 } from './harness.js';
-import { FidelityRun } from './sim-run.js';
+import { itAnswersBeforeAppEvents, traceEventsOf, useFidelityRun } from './scenario.js';
 
 const trace = loadTrace('s11-burst-write');
 const originate = request(trace.records, 'POST', /^\/ari\/channels\?/);
@@ -53,15 +52,12 @@ const analysis = trace.records.find((r) => r.src === 'analysis')!;
 const burstAfterRecordMs = burst.t - record.t;
 
 describe('s11-burst-write (simulator vs trace)', () => {
-  let run: FidelityRun;
   let peer: AsPeer;
   let recorded: HttpRecord;
 
-  beforeAll(async () => {
-    run = await FidelityRun.start({ sockets: [AI, CALLER, FIREHOSE] });
+  const run = useFidelityRun(async (run) => {
     await run.replay(originate);
-    peer = await run.connection(2000);
-    await run.until(() => peer.uuid !== undefined, 1000, 'the UUID frame');
+    peer = await run.identifiedConnection(2000);
     void peer.startTone(burstFreq, { amplitude: 0 }); // paced silence
     recorded = await run.replay(record);
     await run.sleep(burstAfterRecordMs);
@@ -77,29 +73,23 @@ describe('s11-burst-write (simulator vs trace)', () => {
     await run.sleep(50);
   }, 15_000);
 
-  afterAll(() => run?.close());
-
   /** Events before the first DELETE went out (the part of the call the two sides agree on). */
   const before = (records: readonly EventRecord[], sentAt: number): EventRecord[] => records.filter((r) => r.t < sentAt);
-  const traceDeleteAt = deletes[0].t - deletes[0].ms!;
-  const runDeleteAt = (): number => {
-    const d = httpFrom(run.records).find((h) => h.method === 'DELETE')!;
-    return d.t - d.ms!;
-  };
+  const traceDeleteAt = sentAt(deletes[0]);
+  const runDeleteAt = (): number => sentAt(httpFrom(run().records).find((h) => h.method === 'DELETE')!);
 
   it.each([CALLER, AI, FIREHOSE])('%s receives the trace events in the trace order up to the hangup (RecordingFinished duration included)', (src) => {
-    const want = src === FIREHOSE ? trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged') : eventsFrom(trace.records, src);
-    const s = sequences(before(run.events(src), runDeleteAt()), before(want, traceDeleteAt), { gotAliases: run.aliases });
+    const s = sequences(before(run().events(src), runDeleteAt()), before(traceEventsOf(trace, src), traceDeleteAt), { gotAliases: run().aliases });
     expect(s.got.ordered).toEqual(s.want.ordered);
   });
 
   it('requests up to the hangup are answered as in the trace', () => {
-    expect(httpFrom(run.records).slice(0, 4).map((h) => answer(h, run.aliases))).toEqual(httpFrom(trace.records).slice(0, 4).map((h) => answer(h)));
+    expect(httpFrom(run().records).slice(0, 4).map((h) => answer(h, run().aliases))).toEqual(httpFrom(trace.records).slice(0, 4).map((h) => answer(h)));
     expect(recorded.status).toBe(record.status);
   });
 
   it('both DELETEs are answered 204, as in the trace', () => {
-    expect(httpFrom(run.records).map((h) => answer(h, run.aliases))).toEqual(httpFrom(trace.records).map((h) => answer(h)));
+    expect(httpAnswers(run().records, run().aliases)).toEqual(httpAnswers(trace.records));
   });
 
   // Known divergence (a race of two hangups): Asterisk publishes both explicit hangup requests at
@@ -107,14 +97,13 @@ describe('s11-burst-write (simulator vs trace)', () => {
   // simulator runs each DELETE's hangup whole, one after the other, so ;2 is hung up by its peer
   // before its own DELETE is applied. Kept as failing expectations so they flip when modelled.
   it.fails.each([CALLER, AI, FIREHOSE])('%s receives the trace events of the hangup too (the explicit hangup of ;2 included)', (src) => {
-    const want = src === FIREHOSE ? trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged') : eventsFrom(trace.records, src);
-    const s = run.compare(src, want);
+    const s = run().compare(src, traceEventsOf(trace, src));
     expect(s.got.ordered).toEqual(s.want.ordered);
   });
 
   it('the recording stops at the first frame past the whole-second limit, as in the trace (within 50 ms)', () => {
     const max = Number(queryOf(record.path).maxDurationSeconds);
-    for (const records of [trace.records, run.records]) {
+    for (const records of [trace.records, run().records]) {
       const past = pastSecondLimitMs(firstEvent(records, CALLER, 'RecordingStarted'), firstEvent(records, CALLER, 'RecordingFinished'), max);
       expect(past).toBeGreaterThanOrEqual(0);
       expect(past).toBeLessThan(50);
@@ -122,7 +111,7 @@ describe('s11-burst-write (simulator vs trace)', () => {
   });
 
   it(`the recording holds the whole burst back to back (${burstFrames} frames ±2), at the trace's level (±1 dB)`, () => {
-    const wav = parseWav(readFileSync(run.spoolPath(String(analysis.file))));
+    const wav = parseWav(readFileSync(run().spoolPath(String(analysis.file))));
     const profile = frameProfile(wav.pcm, wav.rate);
     const tone = `~${Math.round(burstFreq / 50) * 50}Hz`;
     const first = profile.findIndex((p) => p.cls === tone);
@@ -136,7 +125,6 @@ describe('s11-burst-write (simulator vs trace)', () => {
     expect(Math.abs(first * 20 - lead.ms)).toBeLessThanOrEqual(100);
     expect(profile.slice(last + 1).every((p) => p.cls === 'silence')).toBe(true);
   });
-  it('answers each request before the app events it causes, wherever the trace shows that order', () => {
-    expect(notAnsweredFirst(run.answeredFirst(), trace.records, (p) => p.split(TRACE_AUDIOSOCKET).join(run.as.address))).toEqual([]);
-  });
+
+  itAnswersBeforeAppEvents(trace, run);
 });

@@ -5,36 +5,34 @@
  * mixed into those frames and heard, 12 dB down (the AudioSocket write loss and the whisper's).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseWav } from '../../engine/audio/wav.js';
 import type { AsPeer } from './as-peer.js';
 import {
   AI,
   CALLER,
   FIREHOSE,
-  TRACE_AUDIOSOCKET,
   analysisClasses,
   analysisSegment,
-  answer,
   asFrom,
   classLevel,
+  closeRecord,
   db,
-  eventsFrom,
   frameClass,
   frameProfile,
   histogram,
-  httpFrom,
+  httpAnswers,
   isType,
   loadTrace,
   mainClasses,
-  median,
-  notAnsweredFirst,
+  medianGapMs,
   request,
   scenarioStart,
-  type AsRecord,
+  sentAt,
+  usualSize,
   type HttpRecord,
 } from './harness.js';
-import { FidelityRun } from './sim-run.js';
+import { itAnswersBeforeAppEvents, itReceivesTraceEvents, useFidelityRun } from './scenario.js';
 
 const trace = loadTrace('s12-snoop-whisper');
 const originate = request(trace.records, 'POST', /^\/ari\/channels\?/);
@@ -48,9 +46,7 @@ const agentId = originate.path.match(/[?&]channelId=([^&]+)/)![1];
 const callerId = originate.path.match(/otherChannelId=([^&]+)/)![1];
 const snoopId = snoop.path.match(/snoopId=([^&]+)/)![1];
 const traceAs = asFrom(trace.records);
-const traceClose = traceAs.find((r) => r.ev === 'close') as AsRecord & {
-  stats: { sizes: Record<string, number>; freqHistogram: Record<string, number>; gapMs: { p50: number } };
-};
+const traceClose = closeRecord(trace.records);
 const txTone = traceAs.find((r) => r.ev === 'tx-tone-start')!;
 const amplitude = Number(/amplitude (\d+)/.exec(String(scenarioStart(loadTrace('s14-local-formats-amplitude').records).description))![1]);
 const heard = trace.records.find((r) => r.src === 'analysis')!;
@@ -59,21 +55,18 @@ const PHASE_A_MS = 600;
 const PHASE_B_MS = 800;
 
 describe('s12-snoop-whisper (simulator vs trace)', () => {
-  let run: FidelityRun;
   let peer: AsPeer;
   let playAt: HttpRecord;
   let stopAt: HttpRecord;
 
-  beforeAll(async () => {
-    run = await FidelityRun.start({ sockets: [AI, CALLER, FIREHOSE] });
+  const run = useFidelityRun(async (run) => {
     await run.replay(originate);
     await run.waitEvent(AI, isType('ChannelDialplan', callerId, (e) => e.dialplan_app === 'Echo'), 4000);
     await run.replay(snoop);
     await run.waitEvent(AI, isType('StasisStart', snoopId));
     await run.replay(setVar);
     await run.replay(cont);
-    peer = await run.connection(1000);
-    await run.until(() => peer.uuid !== undefined, 1000, 'the UUID frame');
+    peer = await run.identifiedConnection(1000);
     void peer.startTone(Number(txTone.freq), { amplitude });
     await run.sleep(PHASE_A_MS);
     playAt = await run.replay(play);
@@ -89,45 +82,31 @@ describe('s12-snoop-whisper (simulator vs trace)', () => {
     await run.sleep(100);
   }, 15_000);
 
-  afterAll(() => run?.close());
-
-  it('asterisk-ai-voice-agent receives the trace events in the trace order', () => {
-    const s = run.compare(AI, eventsFrom(trace.records, AI));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-    expect(run.events(CALLER)).toEqual([]);
-  });
-
-  it('the firehose receives the trace events, DeviceStateChanged aside', () => {
-    const s = run.compare(FIREHOSE, trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged'));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
+  itReceivesTraceEvents(trace, run, [{ src: AI, silent: [CALLER] }, { src: FIREHOSE }]);
 
   it('every request is answered as in the trace', () => {
-    expect(httpFrom(run.records).map((h) => answer(h))).toEqual(httpFrom(trace.records).map((h) => answer(h)));
+    expect(httpAnswers(run().records)).toEqual(httpAnswers(trace.records));
   });
 
   it('the snoop socket carries 0x10 / 320 B every 20 ms (p50 within 2 ms): silence in phase A, the 440 Hz coming back in phase B', () => {
     const audio = peer.audio();
-    const usual = Object.entries(traceClose.stats.sizes).sort((a, b) => b[1] - a[1])[0][0];
-    expect(new Set(audio.map((f) => `${f.kind}/${f.len}`))).toEqual(new Set([`0x10/${usual}`]));
-    const gaps = audio.slice(1).map((f, i) => f.t - audio[i].t);
-    expect(Math.abs(median(gaps) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
+    expect(new Set(audio.map((f) => `${f.kind}/${f.len}`))).toEqual(new Set([`0x10/${usualSize(traceClose.stats.sizes)}`]));
+    expect(Math.abs(medianGapMs(audio) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
     expect(mainClasses(histogram(audio.map((f) => frameClass(f.payload, 8000))))).toEqual(mainClasses(traceClose.stats.freqHistogram));
-    const phaseA = audio.filter((f) => f.t < playAt.t - playAt.ms!);
+    const phaseA = audio.filter((f) => f.t < sentAt(playAt));
     expect(phaseA.every((f) => frameClass(f.payload, 8000) === 'silence')).toBe(true);
   });
 
   it('the caller heard the whisper only while the agent wrote (phase B), 12 dB down as in the trace (±1 dB)', () => {
-    const wav = parseWav(readFileSync(run.spoolPath(String(heard.file))));
+    const wav = parseWav(readFileSync(run().spoolPath(String(heard.file))));
     const profile = frameProfile(wav.pcm, wav.rate);
     expect(mainClasses(histogram(profile.map((p) => p.cls)))).toEqual(analysisClasses(heard));
     const tone = `~${Math.round(Number(txTone.freq) / 50) * 50}Hz`;
     const heardMs = profile.filter((p) => p.cls === tone).length * 20;
-    const phaseB = stopAt.t - (playAt.t - playAt.ms!);
+    const phaseB = stopAt.t - sentAt(playAt);
     expect(Math.abs(heardMs - phaseB)).toBeLessThanOrEqual(100);
     expect(Math.abs(db(classLevel(profile, tone) / analysisSegment(heard, '~440Hz').maxRms))).toBeLessThanOrEqual(1);
   });
-  it('answers each request before the app events it causes, wherever the trace shows that order', () => {
-    expect(notAnsweredFirst(run.answeredFirst(), trace.records, (p) => p.split(TRACE_AUDIOSOCKET).join(run.as.address))).toEqual([]);
-  });
+
+  itAnswersBeforeAppEvents(trace, run);
 });

@@ -3,25 +3,10 @@
  * [globals] value) points at a port nothing listens on: "Connection refused", the channel hangs
  * up ~10 ms later, Stasis is not reached.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AI,
-  CALLER,
-  FIREHOSE,
-  TRACE_AUDIOSOCKET,
-  answer,
-  eventsFrom,
-  httpFrom,
-  isType,
-  loadTrace,
-  notAnsweredFirst,
-  request,
-  subjectOf,
-  timeOf,
-  type Json,
-  type TraceRecord,
-} from './harness.js';
-import { deadAddress, FidelityRun } from './sim-run.js';
+import { describe, expect, it } from 'vitest';
+import { AI, CALLER, FIREHOSE, eventsFrom, httpAnswers, isType, loadTrace, request, subjectOf, timeOf, type Json, type SequenceOptions, type TraceRecord } from './harness.js';
+import { deadAddress } from './sim-run.js';
+import { itAnswersBeforeAppEvents, itReceivesTraceEvents, useFidelityRun } from './scenario.js';
 
 const trace = loadTrace('s13-connect-refused');
 const originate = request(trace.records, 'POST', /^\/ari\/channels\?/);
@@ -37,45 +22,34 @@ function refusedToHangup(records: readonly TraceRecord[]): number {
 }
 
 describe('s13-connect-refused (simulator vs trace)', () => {
-  let run: FidelityRun;
   let dead: string;
 
-  beforeAll(async () => {
-    run = await FidelityRun.start({ sockets: [AI, CALLER, FIREHOSE] });
+  const run = useFidelityRun(async (run) => {
     dead = await deadAddress();
     await run.replay(originate, { [refusedServer]: dead });
     await run.waitEvent(CALLER, isType('ChannelDestroyed', callerId), 2000);
     await run.sleep(30);
   }, 10_000);
 
-  afterAll(() => run?.close());
-
   // s13 shows the ;2 ChannelStateChange Up after ;1's StasisStart; s1, s2, s6, s7, s9 before it.
   const racy = (e: Json): boolean => e.type === 'ChannelStateChange' && subjectOf(e) === agentId;
+  // The refused address is only known once the run has started.
+  const options = (): SequenceOptions => ({ gotAliases: { [dead]: '<refused>' }, wantAliases: { [refusedServer]: '<refused>' }, racy });
 
-  it('test-caller receives the trace events in the trace order', () => {
-    const s = run.compare(CALLER, eventsFrom(trace.records, CALLER), { gotAliases: { [dead]: '<refused>' }, wantAliases: { [refusedServer]: '<refused>' }, racy });
-    expect(s.got.ordered).toEqual(s.want.ordered);
-    expect(s.got.racy).toEqual(s.want.racy);
-  });
-
-  it('the firehose receives the trace events, DeviceStateChanged aside', () => {
-    const want = trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged');
-    const s = run.compare(FIREHOSE, want, { gotAliases: { [dead]: '<refused>' }, wantAliases: { [refusedServer]: '<refused>' }, racy });
-    expect(s.got.ordered).toEqual(s.want.ordered);
-    expect(s.got.racy).toEqual(s.want.racy);
-  });
+  itReceivesTraceEvents(trace, run, [
+    { src: CALLER, options },
+    { src: FIREHOSE, options },
+  ]);
 
   it('Stasis is not reached; the originate is answered as in the trace', () => {
-    expect(run.events(AI).length).toBe(eventsFrom(trace.records, AI).length);
-    expect(httpFrom(run.records).map((h) => answer(h))).toEqual(httpFrom(trace.records).map((h) => answer(h)));
-    expect(run.as.peers.length).toBe(0);
+    expect(run().events(AI).length).toBe(eventsFrom(trace.records, AI).length);
+    expect(httpAnswers(run().records)).toEqual(httpAnswers(trace.records));
+    expect(run().as.peers.length).toBe(0);
   });
 
   it(`hangs up ~${Math.round(refusedToHangup(trace.records))} ms after AudioSocket() starts (within ${LIMIT_MS} ms)`, () => {
-    expect(refusedToHangup(run.records)).toBeLessThan(LIMIT_MS);
+    expect(refusedToHangup(run().records)).toBeLessThan(LIMIT_MS);
   });
-  it('answers each request before the app events it causes, wherever the trace shows that order', () => {
-    expect(notAnsweredFirst(run.answeredFirst(), trace.records, (p) => p.split(TRACE_AUDIOSOCKET).join(run.as.address))).toEqual([]);
-  });
+
+  itAnswersBeforeAppEvents(trace, run);
 });

@@ -6,39 +6,36 @@
  * the dialplan enters Stasis ~2 ms later; then the caller hangs up.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseWav } from '../../engine/audio/wav.js';
 import {
   AI,
   CALLER,
   FIREHOSE,
-  TRACE_AUDIOSOCKET,
   analysisSegment,
-  answer,
   asFrom,
+  closeRecord,
   db,
-  eventsFrom,
   eventWallMs,
   firstEvent,
   frameClass,
   harnessFrom,
   histogram,
-  httpFrom,
+  httpAnswers,
   isType,
   loadTrace,
   mainClasses,
-  median,
-  notAnsweredFirst,
+  medianGapMs,
   pastSecondLimitMs,
   queryOf,
   request,
   rms,
-  type AsRecord,
+  usualSize,
   type Json,
   type TraceRecord,
 } from './harness.js';
 import type { AsPeer } from './as-peer.js';
-import { FidelityRun } from './sim-run.js';
+import { itAnswersBeforeAppEvents, itReceivesTraceEvents, useFidelityRun } from './scenario.js';
 
 const trace = loadTrace('s2-uniqueid-uuid-hangupframe');
 const originate = request(trace.records, 'POST', /^\/ari\/channels\?/);
@@ -51,9 +48,7 @@ const hangup = request(trace.records, 'DELETE', /^\/ari\/channels\//);
 const agentId = originate.path.match(/otherChannelId=([^&]+)/)![1];
 const callerId = originate.path.match(/[?&]channelId=([^&]+)/)![1];
 const traceAs = asFrom(trace.records);
-const traceClose = traceAs.find((r) => r.ev === 'close') as AsRecord & {
-  stats: { audioFrames: number; sizes: Record<string, number>; freqHistogram: Record<string, number>; gapMs: { p50: number } };
-};
+const traceClose = closeRecord(trace.records);
 const traceDtmf = traceAs.filter((r) => r.ev === 'frame' && r.kind === '0x03');
 const analysis = trace.records.find((r) => r.src === 'analysis')!;
 const afterHangupFrame = harnessFrom(trace.records).find((h) => 'afterHangupFrame' in h)!.afterHangupFrame as Json;
@@ -61,17 +56,14 @@ const afterHangupFrame = harnessFrom(trace.records).find((h) => 'afterHangupFram
 const timeEvent = (records: readonly TraceRecord[], type: string): Json => firstEvent(records, CALLER, type);
 
 describe('s2-uniqueid-uuid-hangupframe (simulator vs trace)', () => {
-  let run: FidelityRun;
   let peer: AsPeer;
   let hangupFrameAt = 0;
   let playStartedAt = 0;
   let playFinishedAt = 0;
 
-  beforeAll(async () => {
-    run = await FidelityRun.start({ sockets: [AI, CALLER, FIREHOSE] });
+  const run = useFidelityRun(async (run) => {
     await run.replay(originate);
-    peer = await run.connection(2000);
-    await run.until(() => peer.uuid !== undefined, 1000, 'the UUID frame');
+    peer = await run.identifiedConnection(2000);
     void peer.startTone(440);
     await run.replay(play);
     playStartedAt = run.now();
@@ -92,25 +84,14 @@ describe('s2-uniqueid-uuid-hangupframe (simulator vs trace)', () => {
     await run.sleep(50);
   }, 15_000);
 
-  afterAll(() => run?.close());
-
-  it('test-caller receives the trace events in the trace order', () => {
-    const s = run.compare(CALLER, eventsFrom(trace.records, CALLER));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
-
-  it('asterisk-ai-voice-agent receives StasisStart after the 0x00, then the hangup', () => {
-    const s = run.compare(AI, eventsFrom(trace.records, AI));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
-
-  it('the firehose receives the trace events, DeviceStateChanged aside', () => {
-    const s = run.compare(FIREHOSE, trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged'));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
+  itReceivesTraceEvents(trace, run, [
+    { src: CALLER },
+    { src: AI, name: 'asterisk-ai-voice-agent receives StasisStart after the 0x00, then the hangup' },
+    { src: FIREHOSE },
+  ]);
 
   it('every request is answered as in the trace (status and body)', () => {
-    expect(httpFrom(run.records).map((h) => answer(h))).toEqual(httpFrom(trace.records).map((h) => answer(h)));
+    expect(httpAnswers(run().records)).toEqual(httpAnswers(trace.records));
   });
 
   it('the UUID frame equals otherChannelId (the ;2 uniqueid)', () => {
@@ -122,12 +103,10 @@ describe('s2-uniqueid-uuid-hangupframe (simulator vs trace)', () => {
     const audio = peer.audio();
     const traceKinds = new Set(traceAs.filter((r) => r.ev === 'frame' && r.kind !== '0x01' && r.kind !== '0x03').map((r) => r.kind));
     expect(new Set(audio.map((f) => f.kind))).toEqual(traceKinds);
-    const sizes = traceClose.stats.sizes;
-    const usual = Number(Object.entries(sizes).sort((a, b) => b[1] - a[1])[0][0]);
+    const usual = Number(usualSize(traceClose.stats.sizes));
     expect(audio.filter((f) => f.len === usual).length).toBeGreaterThanOrEqual(audio.length - 1);
     expect(Math.abs(audio.length - traceClose.stats.audioFrames)).toBeLessThanOrEqual(2);
-    const gaps = audio.slice(1).map((f, i) => f.t - audio[i].t);
-    expect(Math.abs(median(gaps) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
+    expect(Math.abs(medianGapMs(audio) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
     expect(mainClasses(histogram(audio.map((f) => frameClass(f.payload, 8000))))).toEqual(mainClasses(traceClose.stats.freqHistogram));
     // Frames only while the playback runs: a silent Local channel sends nothing.
     expect(audio[0].t).toBeGreaterThanOrEqual(playStartedAt - 5);
@@ -148,30 +127,29 @@ describe('s2-uniqueid-uuid-hangupframe (simulator vs trace)', () => {
       pastSecondLimitMs(timeEvent(records, 'RecordingStarted'), timeEvent(records, 'RecordingFinished'), max);
     expect(pair(trace.records)).toBeGreaterThanOrEqual(0);
     expect(pair(trace.records)).toBeLessThan(50);
-    expect(pair(run.records)).toBeGreaterThanOrEqual(0);
-    expect(pair(run.records)).toBeLessThan(50);
+    expect(pair(run().records)).toBeGreaterThanOrEqual(0);
+    expect(pair(run().records)).toBeLessThan(50);
   });
 
   it('the recording of the caller half holds the server\'s 440 Hz at the trace level (±1 dB), as long as it ran', () => {
-    const wav = parseWav(readFileSync(run.spoolPath(String(analysis.file))));
+    const wav = parseWav(readFileSync(run().spoolPath(String(analysis.file))));
     expect(wav.rate).toBe((analysis.fmt as Json).rate);
     const durationMs = (wav.pcm.length / 2 / wav.rate) * 1000;
     const ran = (records: readonly TraceRecord[]): number => eventWallMs(timeEvent(records, 'RecordingFinished')) - eventWallMs(timeEvent(records, 'RecordingStarted'));
     // The trace's file (3260 ms) is as long as its recording ran (3238 ms), ±60 ms; so is ours.
     expect(Math.abs(Number(analysis.durationMs) - ran(trace.records))).toBeLessThanOrEqual(60);
-    expect(Math.abs(durationMs - ran(run.records))).toBeLessThanOrEqual(60);
+    expect(Math.abs(durationMs - ran(run().records))).toBeLessThanOrEqual(60);
     const steady = wav.pcm.subarray(wav.rate * 0.2 * 2, wav.pcm.length - wav.rate * 0.1 * 2);
     expect(Math.abs(db(rms(steady) / analysisSegment(analysis, '~440Hz').maxRms))).toBeLessThanOrEqual(1);
   });
 
   it(`after 0x00 Asterisk closes the socket (~${afterHangupFrame.closeMs} ms) and enters Stasis (~${afterHangupFrame.agentStasisStartMs} ms), both within 50 ms`, () => {
     expect(peer.endedAt! - hangupFrameAt).toBeLessThan(50);
-    const stasisAt = run.events(AI).find((r) => r.event.type === 'StasisStart')!.t;
+    const stasisAt = run().events(AI).find((r) => r.event.type === 'StasisStart')!.t;
     expect(stasisAt - hangupFrameAt).toBeLessThan(50);
     expect(peer.frames.some((f) => f.kind === '0x00')).toBe(false);
     expect(callerId).toBeTruthy();
   });
-  it('answers each request before the app events it causes, wherever the trace shows that order', () => {
-    expect(notAnsweredFirst(run.answeredFirst(), trace.records, (p) => p.split(TRACE_AUDIOSOCKET).join(run.as.address))).toEqual([]);
-  });
+
+  itAnswersBeforeAppEvents(trace, run);
 });

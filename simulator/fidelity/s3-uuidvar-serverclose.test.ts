@@ -3,23 +3,9 @@
  * (inherited by ;2), the server closes the socket without 0x00, and the dialplan goes on into
  * Stasis(asterisk-ai-voice-agent) ~2 ms later.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AI,
-  CALLER,
-  FIREHOSE,
-  TRACE_AUDIOSOCKET,
-  answer,
-  answeredFirst,
-  asFrom,
-  eventsFrom,
-  harnessFrom,
-  loadTrace,
-  notAnsweredFirst,
-  request,
-  subjectOf,
-} from './harness.js';
-import { FidelityRun } from './sim-run.js';
+import { describe, expect, it } from 'vitest';
+import { AI, CALLER, FIREHOSE, answer, answeredFirst, asFrom, frameShapes, harnessFrom, loadTrace, request, subjectOf } from './harness.js';
+import { itAnswersBeforeAppEvents, itReceivesTraceEvents, useFidelityRun } from './scenario.js';
 
 const trace = loadTrace('s3-uuidvar-serverclose');
 const originate = request(trace.records, 'POST', /^\/ari\/channels\?/);
@@ -32,15 +18,12 @@ const uuid = (originate.requestBody as { variables: Record<string, string> }).va
 const stasisAfterClose = Number(harnessFrom(trace.records).find((h) => 'agentStasisStartAfterServerCloseMs' in h)!.agentStasisStartAfterServerCloseMs);
 
 describe('s3-uuidvar-serverclose (simulator vs trace)', () => {
-  let run: FidelityRun;
   let closedAt = 0;
   let stasisAt = 0;
 
-  beforeAll(async () => {
-    run = await FidelityRun.start({ sockets: [AI, CALLER, FIREHOSE] });
+  const run = useFidelityRun(async (run) => {
     await run.replay(originate);
-    const peer = await run.connection();
-    await run.until(() => peer.uuid !== undefined, 2000, 'the UUID frame');
+    const peer = await run.identifiedConnection(3000, 2000);
     // The trace's server sent 440 Hz for 2 s before closing; 300 ms shows the same thing.
     void peer.startTone(440);
     await run.sleep(300);
@@ -53,39 +36,25 @@ describe('s3-uuidvar-serverclose (simulator vs trace)', () => {
     await run.sleep(50);
   }, 10_000);
 
-  afterAll(() => run?.close());
-
   // s3 lines 2–12: same events in the same order, except one race: the ;2 half's
   // ChannelStateChange Up comes after ;1's StasisStart here and before it in s1, s2, s6, s7, s9.
   const racy = (e: Record<string, unknown>): boolean => e.type === 'ChannelStateChange' && subjectOf(e) === agentId;
 
-  it('test-caller receives the trace events in the trace order', () => {
-    const s = run.compare(CALLER, eventsFrom(trace.records, CALLER), { racy });
-    expect(s.got.ordered).toEqual(s.want.ordered);
-    expect(s.got.racy).toEqual(s.want.racy);
-  });
-
-  it('asterisk-ai-voice-agent receives StasisStart, then the hangup request and StasisEnd', () => {
-    const s = run.compare(AI, eventsFrom(trace.records, AI));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
-
-  it('the firehose (subscribeAll) receives the trace events, DeviceStateChanged aside', () => {
-    const noDevice = trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged');
-    const s = run.compare(FIREHOSE, noDevice, { racy });
-    expect(s.got.ordered).toEqual(s.want.ordered);
-    expect(s.got.racy).toEqual(s.want.racy);
-  });
+  itReceivesTraceEvents(trace, run, [
+    { src: CALLER, options: { racy } },
+    { src: AI, name: 'asterisk-ai-voice-agent receives StasisStart, then the hangup request and StasisEnd' },
+    { src: FIREHOSE, name: 'the firehose (subscribeAll) receives the trace events, DeviceStateChanged aside', options: { racy } },
+  ]);
 
   it('answers the originate before any app event of the call (s3: the ;2 ChannelVarset came 0.4 ms after the 200)', () => {
     expect(answeredFirst(trace.records)).toContain(originate.path);
-    expect(run.answeredFirst()).toContain(originate.path);
+    expect(run().answeredFirst()).toContain(originate.path);
   });
 
   it('sends the UUID from the variables as the first frame, and no audio from a silent Local channel', () => {
     const traceFrames = asFrom(trace.records).filter((r) => r.ev === 'frame');
-    const peer = run.as.peers[0];
-    expect(peer.frames.map((f) => [f.kind, f.len])).toEqual(traceFrames.map((f) => [f.kind, f.len]));
+    const peer = run().as.peers[0];
+    expect(frameShapes(peer.frames)).toEqual(frameShapes(traceFrames));
     expect(peer.uuid).toBe(uuid);
   });
 
@@ -94,16 +63,15 @@ describe('s3-uuidvar-serverclose (simulator vs trace)', () => {
   });
 
   it('answers GET variable and DELETE as in the trace', () => {
-    const http = run.records.filter((r) => r.src === 'http') as never[];
+    const http = run().records.filter((r) => r.src === 'http') as never[];
     expect(http.map((h) => answer(h))).toEqual([originate, getVar, hangup].map((h) => answer(h)));
   });
 
   it('closes its side of the socket (FIN) once the server closed, with no 0x00', () => {
-    const peer = run.as.peers[0];
+    const peer = run().as.peers[0];
     expect(peer.endedAt).toBeDefined();
     expect(peer.frames.some((f) => f.kind === '0x00')).toBe(false);
   });
-  it('answers each request before the app events it causes, wherever the trace shows that order', () => {
-    expect(notAnsweredFirst(run.answeredFirst(), trace.records, (p) => p.split(TRACE_AUDIOSOCKET).join(run.as.address))).toEqual([]);
-  });
+
+  itAnswersBeforeAppEvents(trace, run);
 });

@@ -5,36 +5,34 @@
  * server writes into a spy-only snoop is discarded (the caller never hears the 440 Hz).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseWav } from '../../engine/audio/wav.js';
 import type { AsPeer } from './as-peer.js';
 import {
   AI,
   CALLER,
   FIREHOSE,
-  TRACE_AUDIOSOCKET,
   analysisClasses,
   analysisSegment,
-  answer,
-  asFrom,
   classLevel,
+  closeRecord,
   db,
   eventsFrom,
   frameClass,
   frameProfile,
   harnessFrom,
   histogram,
-  httpFrom,
+  httpAnswers,
   isType,
   loadTrace,
   mainClasses,
-  median,
-  notAnsweredFirst,
+  medianGapMs,
   request,
-  type AsRecord,
+  sentAt,
+  usualSize,
   type HttpRecord,
 } from './harness.js';
-import { FidelityRun } from './sim-run.js';
+import { itAnswersBeforeAppEvents, itReceivesTraceEvents, useFidelityRun } from './scenario.js';
 
 const trace = loadTrace('s6-snoop-continue');
 const originate = request(trace.records, 'POST', /^\/ari\/channels\?/);
@@ -51,28 +49,23 @@ const uuid = setVar.path.match(/value=([^&]+)/)![1];
 const harness = harnessFrom(trace.records);
 const socketAfterContinueMs = Number(harness.find((h) => 'socketAfterContinueMs' in h)!.socketAfterContinueMs);
 const closedAfterHangupMs = Number(harness.find((h) => 'snoopSocketClosedAfterAgentHangupMs' in h)!.snoopSocketClosedAfterAgentHangupMs);
-const traceClose = asFrom(trace.records).find((r) => r.ev === 'close') as AsRecord & {
-  stats: { sizes: Record<string, number>; freqHistogram: Record<string, number>; gapMs: { p50: number } };
-};
+const traceClose = closeRecord(trace.records);
 const heardAnalysis = trace.records.find((r) => r.src === 'analysis')!;
 
 describe('s6-snoop-continue (simulator vs trace)', () => {
-  let run: FidelityRun;
   let peer: AsPeer;
   let continued: HttpRecord;
   let hungUp: HttpRecord;
   let stopped: HttpRecord;
 
-  beforeAll(async () => {
-    run = await FidelityRun.start({ sockets: [AI, CALLER, FIREHOSE] });
+  const run = useFidelityRun(async (run) => {
     await run.replay(originate);
     await run.waitEvent(AI, isType('StasisStart', agentId));
     await run.replay(snoop);
     await run.waitEvent(AI, isType('StasisStart', snoopId));
     await run.replay(setVar);
     continued = await run.replay(cont);
-    peer = await run.connection(1000);
-    await run.until(() => peer.uuid !== undefined, 1000, 'the UUID frame');
+    peer = await run.identifiedConnection(1000);
     // The server writes 440 Hz into the spy-only snoop for the rest of the call.
     void peer.startTone(440);
     await run.waitEvent(AI, isType('ChannelDialplan', callerId, (e) => e.dialplan_app === 'Echo'), 4000);
@@ -89,37 +82,25 @@ describe('s6-snoop-continue (simulator vs trace)', () => {
     await run.sleep(50);
   }, 15_000);
 
-  afterAll(() => run?.close());
-
-  it('asterisk-ai-voice-agent receives the trace events in the trace order', () => {
-    const s = run.compare(AI, eventsFrom(trace.records, AI));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
-
-  it('the firehose receives the trace events, DeviceStateChanged aside', () => {
-    const s = run.compare(FIREHOSE, trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged'));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
+  itReceivesTraceEvents(trace, run, [{ src: AI }, { src: FIREHOSE }]);
 
   it('test-caller hears nothing (not in the trace either)', () => {
-    expect(run.events(CALLER).length).toBe(eventsFrom(trace.records, CALLER).length);
+    expect(run().events(CALLER).length).toBe(eventsFrom(trace.records, CALLER).length);
   });
 
   it('every request is answered as in the trace', () => {
-    expect(httpFrom(run.records).map((h) => answer(h))).toEqual(httpFrom(trace.records).map((h) => answer(h)));
+    expect(httpAnswers(run().records)).toEqual(httpAnswers(trace.records));
   });
 
   it(`connects ~${socketAfterContinueMs} ms after the continue (within 50 ms) with the UUID set on the snoop`, () => {
-    expect(peer.openedAt - (continued.t - continued.ms!)).toBeLessThan(50);
+    expect(peer.openedAt - sentAt(continued)).toBeLessThan(50);
     expect(peer.uuid).toBe(uuid);
   });
 
   it('sends 0x10 frames of 320 B every 20 ms (p50 within 2 ms), silence included, as in the trace', () => {
     const audio = peer.audio();
-    const usual = Object.entries(traceClose.stats.sizes).sort((a, b) => b[1] - a[1])[0][0];
-    expect(new Set(audio.map((f) => `${f.kind}/${f.len}`))).toEqual(new Set([`0x10/${usual}`]));
-    const gaps = audio.slice(1).map((f, i) => f.t - audio[i].t);
-    expect(Math.abs(median(gaps) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
+    expect(new Set(audio.map((f) => `${f.kind}/${f.len}`))).toEqual(new Set([`0x10/${usualSize(traceClose.stats.sizes)}`]));
+    expect(Math.abs(medianGapMs(audio) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
     // No gap: a frame every tick from the first to the last (one 20 ms period of slack).
     expect((audio[audio.length - 1].t - audio[0].t) / 20).toBeLessThan(audio.length + 2);
     const got = histogram(audio.map((f) => frameClass(f.payload, 8000)));
@@ -127,7 +108,7 @@ describe('s6-snoop-continue (simulator vs trace)', () => {
   });
 
   it('discards what the server writes into the spy-only snoop: the caller heard the agent\'s 800 Hz (±1 dB), no 440 Hz', () => {
-    const wav = parseWav(readFileSync(run.spoolPath(String(heardAnalysis.file))));
+    const wav = parseWav(readFileSync(run().spoolPath(String(heardAnalysis.file))));
     const profile = frameProfile(wav.pcm, wav.rate);
     expect(mainClasses(histogram(profile.map((p) => p.cls)))).toEqual(analysisClasses(heardAnalysis));
     expect(profile.some((p) => p.cls === '~450Hz')).toBe(false);
@@ -136,15 +117,14 @@ describe('s6-snoop-continue (simulator vs trace)', () => {
   });
 
   it('answers the playback stop at once with PlaybackFinished state done (within 50 ms)', () => {
-    const finished = run.events(AI).find((r) => r.event.type === 'PlaybackFinished')!;
-    expect(finished.t - (stopped.t - stopped.ms!)).toBeLessThan(50);
+    const finished = run().events(AI).find((r) => r.event.type === 'PlaybackFinished')!;
+    expect(finished.t - sentAt(stopped)).toBeLessThan(50);
   });
 
   it(`closes the snoop's socket with a FIN (no 0x00) ~${closedAfterHangupMs} ms after the agent's hangup (within 100 ms)`, () => {
-    expect(peer.endedAt! - (hungUp.t - hungUp.ms!)).toBeLessThan(100);
+    expect(peer.endedAt! - sentAt(hungUp)).toBeLessThan(100);
     expect(peer.frames.some((f) => f.kind === '0x00')).toBe(false);
   });
-  it('answers each request before the app events it causes, wherever the trace shows that order', () => {
-    expect(notAnsweredFirst(run.answeredFirst(), trace.records, (p) => p.split(TRACE_AUDIOSOCKET).join(run.as.address))).toEqual([]);
-  });
+
+  itAnswersBeforeAppEvents(trace, run);
 });

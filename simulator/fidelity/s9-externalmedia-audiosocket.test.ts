@@ -6,39 +6,37 @@
  * channel closes the socket with a FIN only.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseWav } from '../../engine/audio/wav.js';
 import type { AsPeer } from './as-peer.js';
 import {
   AI,
   CALLER,
   FIREHOSE,
-  TRACE_AUDIOSOCKET,
   analysisClasses,
   analysisSegment,
-  answer,
   asFrom,
   classLevel,
+  closeRecord,
   db,
-  eventsFrom,
   frameClass,
   frameProfile,
   harnessFrom,
   histogram,
+  httpAnswers,
   httpFrom,
   isType,
   loadTrace,
   mainClasses,
-  median,
-  notAnsweredFirst,
+  medianGapMs,
   queryOf,
   request,
   segmentClass,
-  type AsRecord,
+  sentAt,
   type HttpRecord,
   type Json,
 } from './harness.js';
-import { FidelityRun } from './sim-run.js';
+import { itAnswersBeforeAppEvents, itReceivesTraceEvents, useFidelityRun } from './scenario.js';
 
 const trace = loadTrace('s9-externalmedia-audiosocket');
 const originate = request(trace.records, 'POST', /^\/ari\/channels\?/);
@@ -50,9 +48,7 @@ const agentId = originate.path.match(/[?&]channelId=([^&]+)/)![1];
 const callerId = originate.path.match(/otherChannelId=([^&]+)/)![1];
 const extParams = queryOf(external.path);
 const traceAs = asFrom(trace.records);
-const traceClose = traceAs.find((r) => r.ev === 'close') as AsRecord & {
-  stats: { sizes: Record<string, number>; freqHistogram: Record<string, number>; gapMs: { p50: number } };
-};
+const traceClose = closeRecord(trace.records);
 const measured = harnessFrom(trace.records);
 const firstAudio = measured.find((h) => 'firstAudioKind' in h)!;
 const closedAfterDeleteMs = Number(measured.find((h) => 'extSocketClosedAfterDeleteMs' in h)!.extSocketClosedAfterDeleteMs);
@@ -61,12 +57,10 @@ const heard = trace.records.find((r) => r.src === 'analysis')!;
 const txTone = traceAs.find((r) => r.ev === 'tx-tone-start')!;
 
 describe('s9-externalmedia-audiosocket (simulator vs trace)', () => {
-  let run: FidelityRun;
   let peer: AsPeer;
   let deletedExt: HttpRecord;
 
-  beforeAll(async () => {
-    run = await FidelityRun.start({ sockets: [AI, CALLER, FIREHOSE] });
+  const run = useFidelityRun(async (run) => {
     await run.replay(originate);
     await run.waitEvent(AI, isType('StasisStart', agentId));
     await run.replay(external);
@@ -88,25 +82,14 @@ describe('s9-externalmedia-audiosocket (simulator vs trace)', () => {
     await run.sleep(100);
   }, 15_000);
 
-  afterAll(() => run?.close());
-
-  it('asterisk-ai-voice-agent receives the trace events in the trace order', () => {
-    const s = run.compare(AI, eventsFrom(trace.records, AI));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-    expect(run.events(CALLER)).toEqual([]);
-  });
-
-  it('the firehose receives the trace events, DeviceStateChanged aside', () => {
-    const s = run.compare(FIREHOSE, trace.firehose.filter((r) => r.event.type !== 'DeviceStateChanged'));
-    expect(s.got.ordered).toEqual(s.want.ordered);
-  });
+  itReceivesTraceEvents(trace, run, [{ src: AI, silent: [CALLER] }, { src: FIREHOSE }]);
 
   it('every request is answered as in the trace (externalMedia with its channelvars, bridge, deletes)', () => {
-    expect(httpFrom(run.records).map((h) => answer(h, run.aliases))).toEqual(httpFrom(trace.records).map((h) => answer(h)));
+    expect(httpAnswers(run().records, run().aliases)).toEqual(httpAnswers(trace.records));
   });
 
   it('the external channel\'s StasisStart carries args=[data]', () => {
-    const start = run.events(AI).find((r) => isType('StasisStart', extParams.channelId)(r.event))!;
+    const start = run().events(AI).find((r) => isType('StasisStart', extParams.channelId)(r.event))!;
     expect(start.event.args).toEqual([extParams.data]);
   });
 
@@ -114,20 +97,19 @@ describe('s9-externalmedia-audiosocket (simulator vs trace)', () => {
     expect(peer.uuid).toBe(extParams.data);
     const audio = peer.audio();
     expect(new Set(audio.map((f) => `${f.kind}/${f.len}`))).toEqual(new Set([`${String(firstAudio.firstAudioKind)}/${String(firstAudio.firstAudioLen)}`]));
-    const gaps = audio.slice(1).map((f, i) => f.t - audio[i].t);
-    expect(Math.abs(median(gaps) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
+    expect(Math.abs(medianGapMs(audio) - traceClose.stats.gapMs.p50)).toBeLessThanOrEqual(2);
     const classes = audio.map((f) => frameClass(f.payload, 16000));
     expect(mainClasses(histogram(classes))).toEqual(mainClasses(traceClose.stats.freqHistogram));
   });
 
   it(`deleting the channel closes the socket with a FIN, no 0x00 (~${closedAfterDeleteMs} ms; within 50 ms)`, () => {
-    expect(peer.endedAt! - (deletedExt.t - deletedExt.ms!)).toBeLessThan(50);
+    expect(peer.endedAt! - sentAt(deletedExt)).toBeLessThan(50);
     expect(peer.frames.some((f) => f.kind === '0x00')).toBe(false);
     expect(peer.errorCode).toBeUndefined();
   });
 
   it('the caller heard the server\'s 440 Hz through the bridge at the trace\'s level (±1 dB)', () => {
-    const wav = parseWav(readFileSync(run.spoolPath(String(heard.file))));
+    const wav = parseWav(readFileSync(run().spoolPath(String(heard.file))));
     const profile = frameProfile(wav.pcm, wav.rate);
     expect(mainClasses(histogram(profile.map((p) => p.cls)))).toEqual(analysisClasses(heard));
     for (const seg of (heard.segments as Json[]).filter((s) => Number(s.ms) >= 200)) {
@@ -135,11 +117,9 @@ describe('s9-externalmedia-audiosocket (simulator vs trace)', () => {
       expect(Math.abs(db(level / analysisSegment(heard, String(seg.what)).maxRms))).toBeLessThanOrEqual(1);
     }
   });
-  it('answers each request before the app events it causes, wherever the trace shows that order', () => {
-    // Known divergence, sub-millisecond: BridgeDestroyed reached the trace's sockets 0.1 ms after
-    // the DELETE's 204 (Asterisk publishes it from the request and a stasis thread writes it);
-    // the simulator destroys the bridge and publishes before it answers.
-    const bridgeDelete = deletes[2].path;
-    expect(notAnsweredFirst(run.answeredFirst(), trace.records, (p) => p.split(TRACE_AUDIOSOCKET).join(run.as.address)).filter((p) => p !== bridgeDelete)).toEqual([]);
-  });
+
+  // Known divergence, sub-millisecond: BridgeDestroyed reached the trace's sockets 0.1 ms after
+  // the DELETE's 204 (Asterisk publishes it from the request and a stasis thread writes it);
+  // the simulator destroys the bridge and publishes before it answers.
+  itAnswersBeforeAppEvents(trace, run, [deletes[2].path]);
 });

@@ -22,6 +22,7 @@ import { AsServer, type AsPeer } from './as-peer.js';
 import {
   APP_OF_SOURCE,
   FIREHOSE,
+  notAnsweredFirst,
   sequences,
   subjectOf,
   TRACE_AUDIOSOCKET,
@@ -306,6 +307,21 @@ export class FidelityRun {
   /** The next AudioSocket connection. */
   connection(timeoutMs = 3000): Promise<AsPeer> {
     return this.as.next((check, ms, what) => this.until(check, ms, what), timeoutMs);
+  }
+
+  /** The next AudioSocket connection, once its UUID frame is in (what every server waits for). */
+  async identifiedConnection(connectMs = 3000, uuidMs = 1000): Promise<AsPeer> {
+    const peer = await this.connection(connectMs);
+    await this.until(() => peer.uuid !== undefined, uuidMs, 'the UUID frame');
+    return peer;
+  }
+
+  /**
+   * Requests the trace answered before any app event about them but this run did not (should be
+   * none); the trace's AudioSocket address stands for this run's.
+   */
+  notAnsweredFirst(trace: readonly TraceRecord[]): string[] {
+    return notAnsweredFirst(this.answeredFirst(), trace, (p) => p.split(TRACE_AUDIOSOCKET).join(this.as.address));
   }
 
   sleep(ms: number): Promise<void> {
