@@ -208,7 +208,7 @@ export class CallSession {
           this.timeline.mark('caller_hangup');
           this.fire({ type: 'hangup', reason: `caller ${ev.type}` });
         } else if (ev.channel.id === this.extId && ev.type !== 'StasisEnd' && this.state === 'binding') {
-          // s13: a refused connection hangs the externalMedia leg up ~10 ms later.
+          // The leg died before binding (its connection failed after the channel existed): fall back now.
           this.extCreated = false;
           this.fire({ type: 'leg_failed', reason: 'externalMedia leg hung up before binding' });
         }
