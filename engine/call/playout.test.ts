@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentPlayout, frameDbfs } from './playout.js';
+import { AgentPlayout } from './playout.js';
 
 function sine(rate: number, ms: number, amp: number): Buffer {
   const n = (rate * ms) / 1000;
@@ -30,7 +30,9 @@ describe('agent playout', () => {
     expect(p.endMs).toBe(-Infinity);
   });
 
-  it('measures silence as -Infinity dBFS', () => {
-    expect(frameDbfs(Buffer.alloc(320), 0, 320)).toBe(-Infinity);
+  it('reports scheduled silence as -Infinity dBFS', () => {
+    const p = new AgentPlayout();
+    p.schedule(0, Buffer.alloc(320), 8000);
+    expect(p.levelAt(5)).toBe(-Infinity);
   });
 });

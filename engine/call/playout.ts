@@ -3,6 +3,7 @@
  * from a given time. The barge-in echo guard asks it how loud the agent is right now; the
  * session asks it whether the agent is still talking. Pure.
  */
+import { dbfs } from '../audio/pcm.js';
 
 interface Scheduled {
   startMs: number;
@@ -21,7 +22,7 @@ export class AgentPlayout {
     const frameBytes = (sampleRate * FRAME_MS * 2) / 1000;
     const n = Math.ceil(pcm.length / frameBytes);
     const levels = new Float32Array(n);
-    for (let i = 0; i < n; i++) levels[i] = frameDbfs(pcm, i * frameBytes, Math.min(pcm.length, (i + 1) * frameBytes));
+    for (let i = 0; i < n; i++) levels[i] = dbfs(pcm.subarray(i * frameBytes, (i + 1) * frameBytes));
     const durationMs = (pcm.length / 2 / sampleRate) * 1000;
     this.items.push({ startMs, endMs: startMs + durationMs, levels });
   }
@@ -51,17 +52,3 @@ export class AgentPlayout {
     this.items = [];
   }
 }
-
-function frameDbfs(pcm: Buffer, from: number, to: number): number {
-  let sum = 0;
-  let n = 0;
-  for (let o = from; o + 1 < to; o += 2) {
-    const s = pcm.readInt16LE(o);
-    sum += s * s;
-    n++;
-  }
-  if (n === 0 || sum === 0) return -Infinity;
-  return 20 * Math.log10(Math.sqrt(sum / n) / 32768);
-}
-
-export { frameDbfs };

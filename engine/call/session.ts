@@ -9,11 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AriEvent } from '../ari/models.js';
+import { dbfs } from '../audio/pcm.js';
 import { StreamingResampler } from '../audio/resample.js';
 import type { MediaStore, StoredMedia } from '../media/store.js';
 import type { Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
 import { BargeInDetector, type BargeInSettings } from './barge-in.js';
-import { AgentPlayout, frameDbfs } from './playout.js';
+import { AgentPlayout } from './playout.js';
 import type { AudioBinder, BoundAudio, CallAri, IsNotFound } from './ports.js';
 import { ProviderFeed } from './provider-feed.js';
 import { ResponseSegmenter } from './segmenter.js';
@@ -539,10 +540,10 @@ export class CallSession {
       this.playout.prune(now - 1000);
     }
     this.bargeIn.agentLevel(now, this.playout.levelAt(now));
-    const dbfs = frameDbfs(pcm, 0, pcm.length);
+    const level = dbfs(pcm);
     // While the agent is heard, what is no louder than its echo would be is treated as echo:
     // the provider and the VAD get silence instead (a simple echo suppressor).
-    const echo = this.bargeIn.isEcho(now, dbfs);
+    const echo = this.bargeIn.isEcho(now, level);
     if (echo) {
       this.suppressedFrames++;
       if (!this.silence || this.silence.length !== pcm.length) this.silence = Buffer.alloc(pcm.length);
@@ -551,7 +552,7 @@ export class CallSession {
     if (this.provider) this.feed?.push(heard);
     const voiced = this.vad!.isSpeech(heard);
     const frameMs = (pcm.length / 2 / this.rate) * 1000;
-    const barge = this.bargeIn.callerFrame(now, frameMs, dbfs, voiced);
+    const barge = this.bargeIn.callerFrame(now, frameMs, level, voiced);
     if (barge) void this.doBargeIn(barge.onsetMs, 'vad');
   }
 

@@ -14,6 +14,11 @@ import type {
   Playback,
   StoredRecording,
 } from '../../engine/ari/models.js';
+import type { BridgeCreateParams, ContinueParams, OriginateParams, SnoopParams } from '../../engine/ari/params.js';
+
+// Parameter shapes shared with the engine's ARI client. Play, record and externalMedia keep their
+// own, looser forms below: the façade passes HTTP input through as strings and lists.
+export type { BridgeCreateParams, ContinueParams, OriginateParams, SnoopParams };
 
 export class AriError extends Error {
   readonly status: number;
@@ -22,39 +27,6 @@ export class AriError extends Error {
     this.name = 'AriError';
     this.status = status;
   }
-}
-
-export interface OriginateParams {
-  endpoint: string;
-  extension?: string;
-  context?: string;
-  priority?: number;
-  label?: string;
-  app?: string;
-  appArgs?: string;
-  callerId?: string;
-  timeout?: number;
-  channelId?: string;
-  otherChannelId?: string;
-  originator?: string;
-  /** e.g. "slin" or "slin16,ulaw": the formats the Local channel runs at (see trace s14). */
-  formats?: string;
-  variables?: Record<string, string>;
-}
-
-export interface SnoopParams {
-  spy?: 'none' | 'both' | 'out' | 'in';
-  whisper?: 'none' | 'both' | 'out' | 'in';
-  app: string;
-  appArgs?: string;
-  snoopId?: string;
-}
-
-export interface ContinueParams {
-  context?: string;
-  extension?: string;
-  priority?: number;
-  label?: string;
 }
 
 export interface PlayParams {
@@ -86,12 +58,6 @@ export interface ExternalMediaParams {
   direction?: string;
   data?: string;
   variables?: Record<string, string>;
-}
-
-export interface BridgeCreateParams {
-  type?: string;
-  bridgeId?: string;
-  name?: string;
 }
 
 /**

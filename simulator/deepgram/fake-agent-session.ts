@@ -15,7 +15,8 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { EnergyTurnDetector, type EnergyTurnDetectorOptions } from './energy-turn-detector.js';
 import { validateSettings, type AcceptedSettings } from './settings-validation.js';
-import { chunkPcm, toneLinear16 } from './tone.js';
+import { splitPcm } from '../../engine/providers/paced-chunks.js';
+import { toneLinear16 } from './tone.js';
 
 export interface FakeAgentBehaviour {
   /** Canned user transcripts, one per detected turn (cycled). */
@@ -245,7 +246,7 @@ export class FakeAgentSession {
       this.behaviour.agentAudio?.(text, rate, kind) ??
       toneLinear16({ sampleRate: rate, frequencyHz: kind === 'greeting' ? 440 : 660, durationMs: (kind === 'greeting' ? this.behaviour.greetingAudioMs : this.behaviour.replyAudioMs) ?? 400 });
     const chunkMs = this.behaviour.audioChunkMs ?? 100;
-    const chunks = chunkPcm(pcm, rate, chunkMs);
+    const chunks = splitPcm(pcm, rate, chunkMs);
     const speed = this.behaviour.deliverySpeed ?? 4;
     const intervalMs = speed > 0 ? chunkMs / speed : 0;
     const latency = kind === 'reply' ? (performance.now() - this.speechEndedAt) / 1000 : 0;

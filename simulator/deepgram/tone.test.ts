@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { levelDbfs } from './energy-turn-detector.js';
-import { chunkPcm, toneLinear16 } from './tone.js';
+import { toneLinear16 } from './tone.js';
 
 /** Frequency from zero crossings: enough to tell 440 Hz from 880 Hz (a 2x rate mix-up). */
 function frequency(pcm: Buffer, rate: number): number {
@@ -24,12 +24,5 @@ describe('toneLinear16', () => {
     const pcm = toneLinear16({ sampleRate: 8000, frequencyHz: 440, durationMs: 100, rampMs: 10 });
     expect(pcm.readInt16LE(0)).toBe(0);
     expect(Math.abs(pcm.readInt16LE(2))).toBeLessThan(1000);
-  });
-});
-
-describe('chunkPcm', () => {
-  it('cuts on sample boundaries, last chunk shorter', () => {
-    const chunks = chunkPcm(Buffer.alloc(8000 * 2 * 0.25), 8000, 100);
-    expect(chunks.map((c) => c.length)).toEqual([1600, 1600, 800]);
   });
 });

@@ -27,11 +27,3 @@ export function toneLinear16(options: ToneOptions): Buffer {
   }
   return out;
 }
-
-/** Splits PCM into chunks of `chunkMs` on sample boundaries; the last one may be shorter. */
-export function chunkPcm(pcm: Buffer, sampleRate: number, chunkMs: number): Buffer[] {
-  const chunkBytes = Math.max(2, Math.round((sampleRate * chunkMs) / 1000) * 2);
-  const chunks: Buffer[] = [];
-  for (let offset = 0; offset < pcm.length; offset += chunkBytes) chunks.push(pcm.subarray(offset, offset + chunkBytes));
-  return chunks;
-}
