@@ -51,7 +51,7 @@ class StandIn {
   readonly conns = new Set<Conn>();
   measuring = false;
   intervals: number[] = [];
-  private readonly ticker = new FrameTicker();
+  private readonly ticker = new FrameTicker({ phases: 8 });
   private readonly frame = encodeAudio(8000, tone(440, 20, 8000, 0.2));
   private readonly server = createServer((socket) => this.accept(socket));
   port = 0;
@@ -59,10 +59,6 @@ class StandIn {
   async listen(): Promise<void> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.port = (this.server.address() as { port: number }).port;
-    // One paced frame to every connection per tick (the engine's shape: one shared ticker).
-    this.ticker.add(() => {
-      for (const c of this.conns) if (c.uuid && c.socket.writable) c.socket.write(this.frame);
-    });
   }
 
   private accept(socket: Socket): void {
@@ -71,7 +67,14 @@ class StandIn {
     this.conns.add(c);
     const parser = new AudioSocketParser({
       onFrame: (f) => {
-        if (f.type === 'uuid') c.uuid = f.uuid;
+        if (f.type === 'uuid') {
+          c.uuid = f.uuid;
+          // One paced frame per tick (the engine's shape: one shared ticker, its passes spread over the period).
+          const stop = this.ticker.add(() => {
+            if (socket.writable) socket.write(this.frame);
+          });
+          socket.once('close', stop);
+        }
         else if (f.type === 'audio') {
           const now = performance.now();
           if (this.measuring && c.lastAt > 0) this.intervals.push(now - c.lastAt);
@@ -192,13 +195,14 @@ async function main(): Promise<void> {
         mb(after.heapUsed, 0),
         `${num(simCpu, 0)}%`,
         num(after.eld.p99, 1),
+        `${after.gcPauses.count}/${num(after.gcPauses.maxMs, 1)}`,
         `${num(standInCpu, 0)}%`,
         num(eldMs(ownEld.percentile(99)), 1),
         hostBusy === null ? '-' : `${num(hostBusy, 0)}%`,
         num(setupS, 1),
         ok ? 'yes' : 'NO',
       ]);
-      steps.push({ calls: target, live, interval: s, jitter, receivedPct: (received / expected) * 100, simRss: after.rss, simHeap: after.heapUsed, simCpuPct: simCpu, simEldP99: after.eld.p99, standInCpuPct: standInCpu, standInEldP99: eldMs(ownEld.percentile(99)), hostBusyPct: hostBusy, setupS, ok });
+      steps.push({ calls: target, live, interval: s, jitter, receivedPct: (received / expected) * 100, simRss: after.rss, simHeap: after.heapUsed, simCpuPct: simCpu, simEldP99: after.eld.p99, simGc: after.gcPauses, standInCpuPct: standInCpu, standInEldP99: eldMs(ownEld.percentile(99)), hostBusyPct: hostBusy, setupS, ok });
       if (target === 500) rssAt500 = after.rss;
       if (ok && (sustained === 0 ? STEPS.indexOf(target) === 0 : sustained === STEPS[STEPS.indexOf(target) - 1])) {
         sustained = target;
@@ -219,7 +223,7 @@ async function main(): Promise<void> {
   }
   report.table(
     'Per step (interval = arrival gap between consecutive frames of one call at the stand-in; jitter = |interval - 20 ms|)',
-    ['calls', 'live', 'p50 ms', 'p99 ms', 'max ms', 'p99 jitter', 'frames', 'sim RSS MB', 'heap MB', 'sim CPU', 'sim ELD p99', 'stand-in CPU', 'stand-in ELD p99', 'host CPU', 'setup s', 'ok'],
+    ['calls', 'live', 'p50 ms', 'p99 ms', 'max ms', 'p99 jitter', 'frames', 'sim RSS MB', 'heap MB', 'sim CPU', 'sim ELD p99', 'sim GC n/max ms', 'stand-in CPU', 'stand-in ELD p99', 'host CPU', 'setup s', 'ok'],
     rows,
   );
   report.data.steps = steps;

@@ -10,7 +10,7 @@
  * The IPC channel is unref'd: it never keeps the process alive. When it closes (the bench died),
  * the process exits.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { ELD_RESOLUTION_MS, eldMs } from './eld.js';
 
 export interface ProbeSample {
@@ -27,6 +27,8 @@ export interface ProbeSample {
   at: number;
   /** Event-loop delay since the last reset, ms. */
   eld: { p50: number; p99: number; max: number; mean: number };
+  /** Garbage-collection pauses since the last reset: how many, their total and the longest, ms. */
+  gcPauses: { count: number; totalMs: number; maxMs: number; /** Longest pause of a full (mark-compact) collection. */ maxMajorMs: number };
   gcAvailable: boolean;
 }
 
@@ -44,6 +46,17 @@ if (process.send) {
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   eld.enable();
   const gc = (globalThis as { gc?: () => void }).gc;
+  const pauses = { count: 0, totalMs: 0, maxMs: 0, maxMajorMs: 0 };
+  const MAJOR = 4; // perf_hooks.constants.NODE_PERFORMANCE_GC_MAJOR
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      pauses.count++;
+      pauses.totalMs += e.duration;
+      if (e.duration > pauses.maxMs) pauses.maxMs = e.duration;
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === MAJOR && e.duration > pauses.maxMajorMs) pauses.maxMajorMs = e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
 
   const sample = (): ProbeSample => {
     const m = process.memoryUsage();
@@ -60,6 +73,7 @@ if (process.send) {
       at: performance.timeOrigin + performance.now(),
       eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), mean: ms(eld.mean) },
       gcAvailable: gc !== undefined,
+      gcPauses: { ...pauses },
     };
   };
 
@@ -72,7 +86,10 @@ if (process.send) {
       gc();
     }
     const s = sample();
-    if (req.op === 'reset') eld.reset();
+    if (req.op === 'reset') {
+      eld.reset();
+      Object.assign(pauses, { count: 0, totalMs: 0, maxMs: 0, maxMajorMs: 0 });
+    }
     process.send?.({ probe: req.probe, sample: s } satisfies ProbeReply);
   });
   process.channel?.unref();

@@ -161,6 +161,50 @@ describe('FrameTicker', () => {
     expect(ticker.running).toBe(false);
   });
 
+  it('spreads listeners over its phases: each still ticks once per period, always at its own phase', () => {
+    const clock = new FakeClock();
+    const ticker = new FrameTicker({ clock, phases: 4 });
+    const seen: number[][] = [[], [], [], [], [], [], [], []];
+    seen.forEach((times) => ticker.add(() => times.push(clock.time)));
+    clock.advanceTo(1000 + 200);
+    for (const times of seen) {
+      expect(times.length).toBe(10);
+      // Exactly one period apart: the phase never moves.
+      for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBe(20);
+    }
+    // Two listeners per phase, phases 5 ms apart.
+    const firsts = seen.map((t) => t[0] - 1000).sort((a, b) => a - b);
+    expect(firsts).toEqual([5, 5, 10, 10, 15, 15, 20, 20]);
+  });
+
+  it('puts a new listener on the least used phase, also after others left', () => {
+    const clock = new FakeClock();
+    const ticker = new FrameTicker({ clock, phases: 2 });
+    const removers = [0, 1, 2, 3].map(() => ticker.add(() => {}));
+    removers[0]();
+    removers[2](); // phase 0 is now empty
+    let at = 0;
+    ticker.add(() => (at = clock.time));
+    clock.advanceTo(clock.time + 20);
+    expect((at - 1000) % 20).toBe(10); // phase 0 of 2: half a period after the start
+  });
+
+  it('with phases, catches up each listener after a stall as a one-phase ticker would', () => {
+    const clock = new FakeClock();
+    const ticker = new FrameTicker({ clock, phases: 4, maxCatchUp: 3 });
+    const counts = [0, 0, 0, 0];
+    counts.forEach((_, i) => ticker.add(() => counts[i]++));
+    clock.advanceTo(1000 + 170, 150);
+    // 8 periods were due; each listener got its allowance of 3, the rest were skipped.
+    expect(counts).toEqual([3, 3, 3, 3]);
+    clock.advanceTo(1000 + 400);
+    for (const n of counts) expect(n).toBeGreaterThanOrEqual(3 + 10);
+  });
+
+  it('rejects fewer than one phase', () => {
+    expect(() => new FrameTicker({ phases: 0 })).toThrow(RangeError);
+  });
+
   it('runs on the real clock at about 20 ms', async () => {
     const ticker = new FrameTicker();
     let n = 0;

@@ -80,51 +80,74 @@ export type TickListener = (tick: Tick) => void;
 export interface FrameTickerOptions {
   periodMs?: number;
   maxCatchUp?: number;
+  /**
+   * Evenly spaced phases the listeners are spread over (default 1). Each listener still ticks
+   * once per period, always at the same phase, but a pass runs only one phase's share. Writing
+   * 500 sockets in one pass takes several ms, and every listener late in that pass inherits
+   * the pass's variation; four passes of 125 carry a quarter of it, and whoever reads the
+   * frames gets them spread over the period instead of in one burst (Asterisk's channels are
+   * not in step either: each has its own timing).
+   */
+  phases?: number;
   clock?: PacerClock;
   /** A listener threw; the ticker goes on with the others. */
   onListenerError?: (err: unknown) => void;
 }
 
 export interface TickerStats {
+  /** Passes run (a period has `phases` of them). */
   ticks: number;
+  /** Passes given up after a stall. */
   skipped: number;
   maxLateMs: number;
 }
 
 export class FrameTicker {
   readonly periodMs: number;
+  readonly phases: number;
   private readonly maxCatchUp: number;
   private readonly clock: PacerClock;
   private readonly onListenerError: (err: unknown) => void;
-  private readonly listeners = new Set<TickListener>();
-  /** Snapshot of listeners for the tick loop; rebuilt when the set changes. */
-  private snapshot: TickListener[] = [];
+  /** Each listener's phase. */
+  private readonly phaseOf = new Map<TickListener, number>();
+  /** Per phase, a snapshot of its listeners for the tick loop; rebuilt when the phase changes. */
+  private readonly byPhase: TickListener[][];
+  /** Deadline of the passes: one every periodMs / phases. */
   private deadline: Deadline | undefined;
+  /** Passes due so far; pass n runs phase n % phases. */
+  private pass = 0;
   private timer: unknown;
-  private seq = 0;
   readonly stats: TickerStats = { ticks: 0, skipped: 0, maxLateMs: 0 };
 
   constructor(options: FrameTickerOptions = {}) {
     this.periodMs = options.periodMs ?? 20;
+    this.phases = Math.floor(options.phases ?? 1);
+    if (!(this.phases >= 1)) throw new RangeError(`phases must be at least 1, got ${options.phases}`);
     this.maxCatchUp = options.maxCatchUp ?? 5;
     this.clock = options.clock ?? systemClock;
     this.onListenerError = options.onListenerError ?? (() => {});
+    this.byPhase = Array.from({ length: this.phases }, () => []);
   }
 
   get size(): number {
-    return this.listeners.size;
+    return this.phaseOf.size;
   }
 
   get running(): boolean {
     return this.deadline !== undefined;
   }
 
-  /** Adds a listener; the timer runs while there is at least one. Returns its remover. */
+  /** Adds a listener to the least used phase; the timer runs while there is at least one. Returns its remover. */
   add(listener: TickListener): () => void {
-    this.listeners.add(listener);
-    this.snapshot = [...this.listeners];
+    if (!this.phaseOf.has(listener)) {
+      let phase = 0;
+      for (let p = 1; p < this.phases; p++) if (this.byPhase[p].length < this.byPhase[phase].length) phase = p;
+      this.phaseOf.set(listener, phase);
+      this.byPhase[phase] = [...this.byPhase[phase], listener];
+    }
     if (this.deadline === undefined) {
-      this.deadline = new Deadline(this.clock.now(), this.periodMs, this.maxCatchUp);
+      this.deadline = new Deadline(this.clock.now(), this.periodMs / this.phases, this.maxCatchUp * this.phases);
+      this.pass = 0;
       this.schedule();
     }
     return () => this.remove(listener);
@@ -132,15 +155,17 @@ export class FrameTicker {
 
   /** Removes every listener and stops the timer. */
   stop(): void {
-    this.listeners.clear();
-    this.snapshot = [];
+    this.phaseOf.clear();
+    this.byPhase.fill([]);
     this.halt();
   }
 
   private remove(listener: TickListener): void {
-    if (!this.listeners.delete(listener)) return;
-    this.snapshot = [...this.listeners];
-    if (this.listeners.size === 0) this.halt();
+    const phase = this.phaseOf.get(listener);
+    if (phase === undefined) return;
+    this.phaseOf.delete(listener);
+    this.byPhase[phase] = this.byPhase[phase].filter((l) => l !== listener);
+    if (this.phaseOf.size === 0) this.halt();
   }
 
   private halt(): void {
@@ -165,13 +190,16 @@ export class FrameTicker {
     const lateMs = Math.max(0, now - firstDeadline);
     if (lateMs > this.stats.maxLateMs) this.stats.maxLateMs = lateMs;
     this.stats.skipped += skipped;
-    // The ticks that run are the latest ones: skipped ticks are the oldest.
-    const lastDeadline = deadline.next - this.periodMs;
+    // The passes that run are the latest ones: skipped passes are the oldest.
+    this.pass += skipped;
+    const lastDeadline = deadline.next - deadline.periodMs;
     for (let i = due - 1; i >= 0; i--) {
-      this.seq++;
+      const pass = this.pass++;
       this.stats.ticks++;
-      const tick: Tick = { seq: this.seq, deadline: lastDeadline - i * this.periodMs, lateMs };
-      for (const listener of this.snapshot) {
+      const listeners = this.byPhase[pass % this.phases];
+      if (listeners.length === 0) continue;
+      const tick: Tick = { seq: Math.floor(pass / this.phases) + 1, deadline: lastDeadline - i * deadline.periodMs, lateMs };
+      for (const listener of listeners) {
         try {
           listener(tick);
         } catch (err) {
