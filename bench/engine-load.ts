@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AriClient } from '../engine/ari/client.js';
 import { AriEventStream } from '../engine/ari/events.js';
-import { cpuPercent, REPO_ROOT, sleep } from './lib/children.js';
+import { cpuPercent, nodeFlagsFromEnv, REPO_ROOT, sleep } from './lib/children.js';
 import { EngineProcess, type EngineLogLine } from './lib/engine-process.js';
 import { hostBusyPercent, hostCpu } from './lib/machine.js';
 import { histogram, histogramDelta, histogramQuantile, metricSum, scrape, type Sample } from './lib/prom.js';
@@ -239,6 +239,9 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
     const placed: Call[] = [];
     const failures0 = calls.setupFailures;
     let refused = 0;
+    // Event-loop delay of both processes while the step's calls are set up: where bind time goes.
+    await eng.child.reset();
+    await sim.child.reset();
     for (let round = 0; round < 3 && calls.liveBound < target; round++) {
       const toPlace = target - calls.liveBound;
       report.progress(`${kind} ramp to ${target}: placing ${toPlace} calls at ${CPS}/s`);
@@ -255,6 +258,8 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
       for (const c of batch) if (c.boundAt === undefined && calls.live.has(c)) await calls.hangup(c);
       placed.push(...batch);
     }
+    const eSetup = await eng.child.sample();
+    const sSetup = await sim.child.sample();
     const unbound = calls.setupFailures - failures0 + refused;
     const bind = summarize(placed.filter((c) => c.bindMs !== undefined).map((c) => c.bindMs!));
     const setup = summarize(placed.filter((c) => c.boundAt !== undefined).map((c) => c.boundAt! - c.placedAt));
@@ -299,6 +304,7 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
       num(bind.p50, 1),
       num(bind.p99, 1),
       num(setup.p99, 0),
+      `${num(eSetup.eld.p99, 0)}/${num(sSetup.eld.p99, 0)}`,
       mb(e1.rss, 0),
       mb(e1.heapUsed, 0),
       `${num(engineCpu, 0)}%`,
@@ -314,7 +320,7 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
       hostBusy === null ? '-' : `${num(hostBusy, 0)}%`,
       ok ? 'yes' : 'NO',
     ]);
-    out.steps.push({ calls: target, active, placed: placed.length, refused, setupFailures: unbound, lost, bindMs: bind, setupMs: setup, engine: e1, engineCpuPct: engineCpu, sim: s1, simCpuPct: simCpu, hostBusyPct: hostBusy, framesOutPerS: framesOut, framesInPerS: framesIn, dropped, turns: turnCount, ok });
+    out.steps.push({ calls: target, active, placed: placed.length, refused, setupFailures: unbound, lost, bindMs: bind, setupMs: setup, setup: { engine: eSetup, sim: sSetup }, engine: e1, engineCpuPct: engineCpu, sim: s1, simCpuPct: simCpu, hostBusyPct: hostBusy, framesOutPerS: framesOut, framesInPerS: framesIn, dropped, turns: turnCount, ok });
     if (target === 500) out.at500 = { rss: e1.rss, bindP99: bind.p99 };
     if (ok && (out.steps.length === 1 || out.sustained === STEPS[out.steps.length - 2])) out.sustained = target;
     if (!ok && !out.firstMiss) {
@@ -328,7 +334,7 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
   }
   report.table(
     kind === 'talking' ? 'Ramp with talking callers (each says one sentence per window: VAD, provider turn, file playback)' : 'Ramp with silent callers (calls held: greeting done, 20 ms frames out, gap-filled silence in)',
-    ['calls', 'active', 'setup fail', 'bind p50', 'bind p99', 'setup p99', 'RSS MB', 'heap MB', 'CPU', 'CPU/call', 'ELD p99', 'frames out', 'frames in', 'dropped', 'turns', 'turn p50', 'sim CPU', 'sim RSS', 'host CPU', 'ok'],
+    ['calls', 'active', 'setup fail', 'bind p50', 'bind p99', 'setup p99', 'setup ELD p99 eng/sim', 'RSS MB', 'heap MB', 'CPU', 'CPU/call', 'ELD p99', 'frames out', 'frames in', 'dropped', 'turns', 'turn p50', 'sim CPU', 'sim RSS', 'host CPU', 'ok'],
     rows,
   );
   return out;
@@ -356,7 +362,7 @@ async function main(): Promise<void> {
   const mediaRoot = join(work, 'sounds');
   const mediaDir = join(mediaRoot, 'ai-generated');
   mkdirSync(mediaDir, { recursive: true });
-  const sim = await startSimProcess({ soundDirs: [mediaRoot, join(REPO_ROOT, 'fixtures', 'audio')] });
+  const sim = await startSimProcess({ soundDirs: [mediaRoot, join(REPO_ROOT, 'fixtures', 'audio')], nodeFlags: nodeFlagsFromEnv('BENCH_SIM_NODE_FLAGS') });
   let engine: EngineProcess | undefined;
   let events: AriEventStream | undefined;
   try {
@@ -421,7 +427,7 @@ async function main(): Promise<void> {
       );
       report.data[`${kind}Ramp`] = { steps: r.steps, sustained: r.sustained, after, left };
     }
-    report.note('setup fail = calls the engine ended before binding / calls placed in the step (failed ones are replaced); bind = engine bindMs (externalMedia request → connection bound, ms); setup = originate → bound as the bench saw it; CPU is % of one core, CPU/call likewise; ELD = engine event-loop delay p99 (ms); frames out/in = AudioSocket frames per second over active calls × 50 (the simulator sends nothing while a caller is silent, so "in" is below 100% by design; the engine fills the gaps)');
+    report.note('setup fail = calls the engine ended before binding / calls placed in the step (failed ones are replaced); bind = engine bindMs (externalMedia request → connection bound, ms); setup = originate → bound as the bench saw it; setup ELD = event-loop delay p99 of the engine and the simulator while the calls of the step were set up (ms); CPU is % of one core, CPU/call likewise; ELD = engine event-loop delay p99 (ms); frames out/in = AudioSocket frames per second over active calls × 50 (the simulator sends nothing while a caller is silent, so "in" is below 100% by design; the engine fills the gaps)');
     report.note('a step is sustained when every bound call stays up, the engine writes >= 95% of its 20 ms frames, drops none, and its event-loop delay p99 stays under 50 ms');
     const bindHist = histogram(await scrape(eng.metricsUrl), 'ai_agent_audiosocket_bind_seconds');
     report.note(`ai_agent_audiosocket_bind_seconds (accept → UUID frame, all calls): p50 ${num(histogramQuantile(bindHist, 0.5) * 1000, 1)} ms, p99 ${num(histogramQuantile(bindHist, 0.99) * 1000, 1)} ms (bucket estimate)`);

@@ -64,8 +64,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const ari = new AriClient({ url: cfg.ari.url, username: cfg.ari.username, password: cfg.ari.password, requestTimeoutMs: cfg.timeouts.ari_request_ms, logger });
   const ports = ariPorts(ari);
 
-  // One 20 ms ticker paces every connection's output and fills gaps in every call's input.
-  const ticker = new FrameTicker({ onListenerError: (err) => logger.error({ err }, 'frame tick failed') });
+  // One 20 ms ticker paces every connection's output and fills gaps in every call's input, its
+  // listeners spread over 8 phases so 500 connections are not written in one burst.
+  const ticker = new FrameTicker({ phases: 8, onListenerError: (err) => logger.error({ err }, 'frame tick failed') });
   const audio = new AudioSocketServer({
     ticker,
     logger,

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { callLogger, createLogger, REDACTED } from './log.js';
+import { callLogger, createLogger, REDACTED, redactSecrets } from './log.js';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -47,6 +47,49 @@ describe('createLogger', () => {
     log.info('hidden');
     log.warn('shown');
     expect(lines().map((l) => l.msg)).toEqual(['shown']);
+  });
+});
+
+describe('redactSecrets', () => {
+  it('returns a line without secrets as it is, uncopied', () => {
+    const line = { channelId: 'c1', stats: { framesIn: 3, nested: { deeper: [1, 2] } } };
+    expect(redactSecrets(line)).toBe(line);
+  });
+
+  it('copies only what leads to a secret and leaves the original untouched', () => {
+    const ari = { url: 'http://x', password: 'p' };
+    const other = { a: 1 };
+    const line = { ari, other, list: [{ token: 't' }, { ok: true }] };
+    const out = redactSecrets(line);
+    expect(out).not.toBe(line);
+    expect(out.ari).toEqual({ url: 'http://x', password: REDACTED });
+    expect(out.other).toBe(other);
+    expect(out.list[0]).toEqual({ token: REDACTED });
+    expect(out.list[1]).toBe(line.list[1]);
+    expect(ari.password).toBe('p');
+  });
+
+  it('keeps an Error an Error (message, stack, class) and copes with frozen objects', () => {
+    const err = Object.assign(new TypeError('boom'), { authorization: 'Basic x' });
+    const out = redactSecrets({ err, cfg: Object.freeze({ api_key: 'k', port: 1 }) });
+    expect(out.err).toBeInstanceOf(TypeError);
+    expect(out.err.message).toBe('boom');
+    expect(out.err.stack).toBe(err.stack);
+    expect(out.err.authorization).toBe(REDACTED);
+    expect(out.cfg).toEqual({ api_key: REDACTED, port: 1 });
+  });
+
+  it('looks four levels deep, as documented, and no deeper', () => {
+    const line = { a: { b: { c: { password: 'shallow' } } }, w: { x: { y: { z: { password: 'deep' } } } } };
+    const out = redactSecrets(line);
+    expect(out.a.b.c.password).toBe(REDACTED);
+    expect(out.w.x.y.z.password).toBe('deep');
+  });
+
+  it('redacts the bindings of a child logger too', () => {
+    const { stream, lines } = capture();
+    createLogger({ destination: stream }).child({ token: 'sekrit' }).info('x');
+    expect(JSON.stringify(lines())).not.toContain('sekrit');
   });
 });
 

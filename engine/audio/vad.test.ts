@@ -140,6 +140,29 @@ describe('VoiceActivityDetector on generated signals', () => {
     }
   });
 
+  for (const rate of [8000, 16000]) {
+    it(`analyses digital silence around speech the same pushed frame by frame or in odd chunks (${rate} Hz)`, () => {
+      // Whole all-zero frames take a shortcut (no filtering, no allocation); odd chunks go
+      // through the general path. Both must see the same frames, to the last bit.
+      const pcm = concat([silence(rate, 400), voiced(600, rate), silence(rate, 700), whiteNoise(300, rate, -45), silence(rate, 500)]);
+      const run = (step: number) => {
+        const frames: VadFrame[] = [];
+        const vad = new VoiceActivityDetector({ rate, onFrame: (f) => frames.push(f) });
+        const events: VadEvent[] = [];
+        for (let at = 0; at < pcm.length; at += step) events.push(...vad.push(pcm.subarray(at, at + step)));
+        events.push(...vad.flush());
+        return { frames, events };
+      };
+      const byFrame = run((rate / 50) * 2);
+      expect(byFrame.events.map((e) => e.type)).toEqual(['speech-start', 'speech-end']);
+      // Before the speech, and once the filters have settled after the noise.
+      const zero = byFrame.frames.filter((f) => f.atMs < 400 || f.atMs >= 2100);
+      expect(zero.length).toBe(40);
+      for (const f of zero) expect(f).toMatchObject({ bandDbfs: -120, digitalSilence: true, periodicity: 0, bandRatio: 0, zeroCrossingRate: 0, speechLike: false });
+      for (const step of [2, 333, 1001]) expect(run(step)).toEqual(byFrame);
+    });
+  }
+
   it('closes open speech on flush and exposes its state', () => {
     const frames: VadFrame[] = [];
     const vad = new VoiceActivityDetector({ rate: 8000, onFrame: (f) => frames.push(f) });

@@ -105,6 +105,7 @@ export type VadEvent =
   | { type: 'speech-end'; atMs: number; sample: number; detectedAtMs: number; speechMs: number };
 
 const SILENT_DB = -120;
+const NO_SAMPLES = new Int16Array(0);
 const SUB_BLOCK_MS = 5;
 /** Noise floor movement per frame, dB. */
 const FALL_FACTOR = 0.5;
@@ -137,10 +138,10 @@ const STATIONARY_STD_DB = 1.5;
 
 /** A biquad section in direct form I with its state (RBJ audio-EQ cookbook coefficients). */
 class Biquad {
-  private x1 = 0;
-  private x2 = 0;
-  private y1 = 0;
-  private y2 = 0;
+  x1 = 0;
+  x2 = 0;
+  y1 = 0;
+  y2 = 0;
   private constructor(
     private readonly b0: number,
     private readonly b1: number,
@@ -165,18 +166,60 @@ class Biquad {
     return new Biquad((1 - cos) / 2 / a0, (1 - cos) / a0, (1 - cos) / 2 / a0, (-2 * cos) / a0, (1 - alpha) / a0);
   }
 
-  step(x: number): number {
-    let y = this.b0 * x + this.b1 * this.x1 + this.b2 * this.x2 - this.a1 * this.y1 - this.a2 * this.y2;
-    // Flush to zero: after speech then digital silence the state decays into subnormal numbers,
-    // which cost ~20x more per operation on x86 and never quite reach 0 (seen in the benchmarks:
-    // ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is far below one LSB.
-    if (y < 1e-20 && y > -1e-20) y = 0;
-    this.x2 = this.x1;
-    this.x1 = x;
-    this.y2 = this.y1;
-    this.y1 = y;
-    return y;
+  /** True when the filter's memory is all zero: zero in gives exactly zero out. */
+  get atRest(): boolean {
+    return this.x1 === 0 && this.x2 === 0 && this.y1 === 0 && this.y2 === 0;
   }
+
+  /**
+   * Filters `input` into `out` (from `outOffset`), through this section and then `next`, with
+   * the state held in locals for the loop: the VAD's hot path, run on every frame of every
+   * call. Flush to zero: after speech then digital silence the state decays into subnormal
+   * numbers, which cost ~20x more per operation on x86 and never quite reach 0 (seen in the
+   * benchmarks: ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is far below
+   * one LSB.
+   */
+  cascade(next: Biquad, input: Int16Array, out: Float64Array, outOffset: number): void {
+    const { b0, b1, b2, a1, a2 } = this;
+    const { b0: c0, b1: c1, b2: c2, a1: d1, a2: d2 } = next;
+    let x1 = this.x1;
+    let x2 = this.x2;
+    let y1 = this.y1;
+    let y2 = this.y2;
+    let u1 = next.x1;
+    let u2 = next.x2;
+    let v1 = next.y1;
+    let v2 = next.y2;
+    for (let i = 0; i < input.length; i++) {
+      const x = input[i];
+      let y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+      if (y < 1e-20 && y > -1e-20) y = 0;
+      x2 = x1;
+      x1 = x;
+      y2 = y1;
+      y1 = y;
+      let v = c0 * y + c1 * u1 + c2 * u2 - d1 * v1 - d2 * v2;
+      if (v < 1e-20 && v > -1e-20) v = 0;
+      u2 = u1;
+      u1 = y;
+      v2 = v1;
+      v1 = v;
+      out[outOffset + i] = v;
+    }
+    this.x1 = x1;
+    this.x2 = x2;
+    this.y1 = y1;
+    this.y2 = y2;
+    next.x1 = u1;
+    next.x2 = u2;
+    next.y1 = v1;
+    next.y2 = v2;
+  }
+}
+
+function isDigitalZero(frame: Int16Array): boolean {
+  for (let i = 0; i < frame.length; i++) if (frame[i] !== 0) return false;
+  return true;
 }
 
 function toDb(meanSquare: number): number {
@@ -217,7 +260,12 @@ export class VoiceActivityDetector {
   private lowPass!: Biquad;
   /** Band-passed samples: the lags before the current frame, then the frame. */
   private band!: Float64Array;
-  private pending = new Int16Array(0);
+  /** periodicity()'s scratch: band at the pitch step, lags first, and its running sum of squares. */
+  private pitchBuffer!: Float64Array;
+  private pitchEnergy!: Float64Array;
+  /** How many of band's last samples are known to be zero (all of it: nothing to shift). */
+  private bandZeros = 0;
+  private pending = NO_SAMPLES;
   private carry: Buffer | undefined;
   private frameIndex = 0;
   private noiseDb = NaN;
@@ -238,6 +286,11 @@ export class VoiceActivityDetector {
   private previous: FrameAnalysis | undefined;
   /** The threshold in force when the last speech-like frame was judged. */
   private lastThresholdDb = 0;
+  /** What analyse() finds in a whole all-zero frame through filters at rest (shared, read-only). */
+  private readonly zeroAnalysis: FrameAnalysis;
+  /** A whole frame of digital zero, as bytes and as samples (shared, read-only). */
+  private readonly zeroBytes: Buffer;
+  private readonly zeroSamples: Int16Array;
 
   constructor(opts: VadOptions) {
     if (!(opts.rate >= 4000)) throw new RangeError(`VAD rate must be at least 4000 Hz, got ${opts.rate}`);
@@ -259,6 +312,16 @@ export class VoiceActivityDetector {
     this.minLag = Math.max(1, Math.round((this.rate * MIN_PITCH_PERIOD_S) / this.pitchStep));
     this.maxLag = Math.max(this.minLag, Math.round((this.rate * MAX_PITCH_PERIOD_S) / this.pitchStep));
     this.onFrame = opts.onFrame;
+    this.zeroBytes = Buffer.alloc(this.frameSamples * 2);
+    this.zeroSamples = new Int16Array(this.frameSamples);
+    this.zeroAnalysis = Object.freeze({
+      bandDb: SILENT_DB,
+      digitalSilence: true,
+      periodicity: 0,
+      bandRatio: 0,
+      zcr: 0,
+      subDb: Object.freeze(new Array<number>(Math.ceil(this.frameSamples / this.subSamples)).fill(SILENT_DB)) as number[],
+    });
     this.reset();
   }
 
@@ -283,7 +346,10 @@ export class VoiceActivityDetector {
     this.highPass = Biquad.highPass(rate, 300);
     this.lowPass = Biquad.lowPass(rate, Math.min(3400, rate * 0.45));
     this.band = new Float64Array(this.maxLag * this.pitchStep + this.frameSamples);
-    this.pending = new Int16Array(0);
+    this.bandZeros = this.band.length;
+    this.pitchBuffer = new Float64Array(this.maxLag + Math.ceil(this.frameSamples / this.pitchStep));
+    this.pitchEnergy = new Float64Array(this.pitchBuffer.length + 1);
+    this.pending = NO_SAMPLES;
     this.carry = undefined;
     this.frameIndex = 0;
     this.noiseDb = NaN;
@@ -300,6 +366,13 @@ export class VoiceActivityDetector {
 
   /** Analyses more audio (any length); returns the events it completes. */
   push(pcm: Buffer): VadEvent[] {
+    // One whole frame of digital zero, nothing pending: analysed from a shared zero frame, with
+    // no view to allocate (a silent call pushes 50 of these a second).
+    if (this.carry === undefined && this.pending.length === 0 && pcm.length === this.zeroBytes.length && pcm.equals(this.zeroBytes)) {
+      const events: VadEvent[] = [];
+      this.processFrame(this.zeroSamples, events);
+      return events;
+    }
     let bytes = pcm;
     if (this.carry) {
       bytes = Buffer.concat([this.carry, pcm]);
@@ -310,15 +383,19 @@ export class VoiceActivityDetector {
       bytes = bytes.subarray(0, bytes.length - 1);
     }
     const input = samples(bytes);
-    const all = new Int16Array(this.pending.length + input.length);
-    all.set(this.pending);
-    all.set(input, this.pending.length);
+    // Whole frames pushed one at a time (the usual case) are analysed in place, without a copy.
+    let all = input;
+    if (this.pending.length > 0) {
+      all = new Int16Array(this.pending.length + input.length);
+      all.set(this.pending);
+      all.set(input, this.pending.length);
+    }
     const events: VadEvent[] = [];
     let at = 0;
     for (; at + this.frameSamples <= all.length; at += this.frameSamples) {
       this.processFrame(all.subarray(at, at + this.frameSamples), events);
     }
-    this.pending = all.slice(at);
+    this.pending = at === all.length ? NO_SAMPLES : all.slice(at);
     return events;
   }
 
@@ -340,41 +417,54 @@ export class VoiceActivityDetector {
   }
 
   private analyse(frame: Int16Array): FrameAnalysis {
-    let mean = 0;
-    for (let i = 0; i < frame.length; i++) mean += frame[i];
-    mean /= frame.length;
+    const n = frame.length;
     const band = this.band;
-    const offset = band.length - frame.length;
-    band.copyWithin(0, frame.length);
+    const offset = band.length - n;
+    // Digital zero through filters at rest gives zeros everywhere: skip the arithmetic. This is
+    // most frames of a silent caller on a Local channel, a muted phone, and the engine's own
+    // gap filling, so it is where most of a quiet call's time would go. Once the whole band
+    // history is zeros, shifting it is skipped too.
+    if (n === this.frameSamples && this.highPass.atRest && this.lowPass.atRest && isDigitalZero(frame)) {
+      if (this.bandZeros < band.length) {
+        band.copyWithin(0, n);
+        band.fill(0, offset);
+        this.bandZeros = Math.min(band.length, this.bandZeros + n);
+      }
+      return this.zeroAnalysis;
+    }
+    this.bandZeros = 0;
+    band.copyWithin(0, n);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += frame[i];
+    mean /= n;
+    this.highPass.cascade(this.lowPass, frame, band, offset);
     let total = 0;
     let bandEnergy = 0;
     let crossings = 0;
     let prev = 0;
-    let sub = 0;
     const subDb: number[] = [];
-    for (let i = 0; i < frame.length; i++) {
-      const ac = frame[i] - mean;
-      total += ac * ac;
-      const y = this.lowPass.step(this.highPass.step(frame[i]));
-      band[offset + i] = y;
-      bandEnergy += y * y;
-      sub += y * y;
-      if (i > 0 && (y >= 0) !== (prev >= 0)) crossings++;
-      prev = y;
-      if ((i + 1) % this.subSamples === 0 || i === frame.length - 1) {
-        const n = (i % this.subSamples) + 1;
-        subDb.push(toDb(sub / n));
-        sub = 0;
+    for (let start = 0; start < n; start += this.subSamples) {
+      const end = Math.min(start + this.subSamples, n);
+      let sub = 0;
+      for (let i = start; i < end; i++) {
+        const ac = frame[i] - mean;
+        total += ac * ac;
+        const y = band[offset + i];
+        bandEnergy += y * y;
+        sub += y * y;
+        if (i > 0 && (y >= 0) !== (prev >= 0)) crossings++;
+        prev = y;
       }
+      subDb.push(toDb(sub / (end - start)));
     }
-    const bandDb = toDb(bandEnergy / frame.length);
+    const bandDb = toDb(bandEnergy / n);
     return {
       bandDb,
-      digitalSilence: total / frame.length <= DIGITAL_SILENCE_MEAN_SQUARE,
+      digitalSilence: total / n <= DIGITAL_SILENCE_MEAN_SQUARE,
       // Only where it can matter: it is the costly part.
       periodicity: bandDb >= this.floorDbfs ? this.periodicity(offset) : 0,
       bandRatio: total > 0 ? Math.min(1, bandEnergy / total) : 0,
-      zcr: crossings / frame.length,
+      zcr: crossings / n,
       subDb,
     };
   }
@@ -383,18 +473,37 @@ export class VoiceActivityDetector {
   private periodicity(offset: number): number {
     const band = this.band;
     const step = this.pitchStep;
-    let e0 = 0;
-    for (let n = offset; n < band.length; n += step) e0 += band[n] * band[n];
+    // The band signal at the pitch step, oldest first, in one contiguous array: the lag loops
+    // below then read memory in order (the same sums in the same order as striding over band).
+    const c = this.pitchBuffer;
+    const base = offset - this.maxLag * step;
+    const len = this.maxLag + Math.ceil((band.length - offset) / step);
+    for (let j = 0; j < len; j++) c[j] = band[base + j * step];
+    // Energy of any window from a running sum of squares, so each lag costs one product per
+    // sample instead of two: energy(a..b) = sq[b] - sq[a].
+    const sq = this.pitchEnergy;
+    sq[0] = 0;
+    for (let j = 0; j < len; j++) sq[j + 1] = sq[j] + c[j] * c[j];
+    const first = this.maxLag;
+    const e0 = sq[len] - sq[first];
     let best = 0;
     for (let lag = this.minLag; lag <= this.maxLag; lag++) {
-      const d = lag * step;
-      let xy = 0;
-      let e1 = 0;
-      for (let n = offset; n < band.length; n += step) {
-        const past = band[n - d];
-        xy += band[n] * past;
-        e1 += past * past;
+      // Four partial sums: one running sum waits on each addition before the next (the
+      // loop's speed limit); four let the CPU overlap them.
+      let xy0 = 0;
+      let xy1 = 0;
+      let xy2 = 0;
+      let xy3 = 0;
+      let k = first;
+      for (; k + 3 < len; k += 4) {
+        xy0 += c[k] * c[k - lag];
+        xy1 += c[k + 1] * c[k + 1 - lag];
+        xy2 += c[k + 2] * c[k + 2 - lag];
+        xy3 += c[k + 3] * c[k + 3 - lag];
       }
+      for (; k < len; k++) xy0 += c[k] * c[k - lag];
+      const xy = xy0 + xy1 + (xy2 + xy3);
+      const e1 = sq[len - lag] - sq[first - lag];
       if (xy > 0 && e1 > 0) best = Math.max(best, xy / Math.sqrt(e0 * e1));
     }
     return best;

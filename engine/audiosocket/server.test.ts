@@ -150,6 +150,27 @@ describe('AudioSocketServer', () => {
     expect(text).toMatch(/ai_agent_audiosocket_frames_in_total 3/);
   });
 
+  it('counts every frame it sent in /metrics, the last ones too once the connections are gone', async () => {
+    const { server, client, metrics } = await start();
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const bound: AudioSocketConnection[] = [];
+    for (const id of ids) server.expect(id, (c) => bound.push(c));
+    const peers = await Promise.all(ids.map(() => client()));
+    peers.forEach((p, i) => p.send(encodeUuid(ids[i])));
+    await until(() => bound.length === 3);
+    bound[0].write(pcm(160 * 5, 300)); // 100 ms of call audio on one of them
+    await sleep(200);
+    for (const p of peers) p.socket.destroy();
+    await until(() => server.connectionCount === 0);
+    const text = await metrics.registry.metrics();
+    const count = (kind: string) => Number(new RegExp(`ai_agent_audiosocket_frames_out_total\\{kind="${kind}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const sum = (key: 'audioFramesOut' | 'silenceFramesOut') => bound.reduce((n, c) => n + c.stats[key], 0);
+    expect(count('audio')).toBe(5);
+    expect(count('audio')).toBe(sum('audioFramesOut'));
+    expect(count('silence')).toBe(sum('silenceFramesOut'));
+    expect(count('silence')).toBeGreaterThan(15);
+  });
+
   it('uses the rate given to expect() from the moment of binding', async () => {
     const { server, client } = await start();
     const uuid = randomUUID();

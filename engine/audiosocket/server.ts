@@ -6,7 +6,8 @@
  * peer's address and a stable code, and only that socket is closed.
  *
  * One FrameTicker drives every connection: each tick, each connection sends one 20 ms frame,
- * call audio or silence, so no connection is ever silent.
+ * call audio or silence, so no connection is ever silent. Each connection is its own listener,
+ * so a ticker with phases spreads the writes over the 20 ms instead of bursting them.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -68,7 +69,10 @@ export class AudioSocketServer {
   private readonly connections = new Set<AudioSocketConnection>();
   private readonly expected = new Map<string, Pending>();
   private readonly bound = new Map<string, AudioSocketConnection>();
-  private stopTicking: (() => void) | undefined;
+  /** Each connection's ticker listener. */
+  private readonly untick = new Map<AudioSocketConnection, () => void>();
+  private stopFlushing: (() => void) | undefined;
+  private readonly tickCounts: Record<TickResult, number> = { audio: 0, silence: 0, dropped: 0, idle: 0 };
   private pendingFramesIn = 0;
   private closing = false;
   private addr: ServerAddress | undefined;
@@ -88,7 +92,7 @@ export class AudioSocketServer {
     this.metrics = options.metrics;
     this.ticker =
       options.ticker ??
-      new FrameTicker({ onListenerError: (err) => this.log.error({ err }, 'AudioSocket tick failed') });
+      new FrameTicker({ phases: 8, onListenerError: (err) => this.log.error({ err }, 'AudioSocket tick failed') });
     this.server = createServer({ noDelay: true }, (socket) => this.onConnection(socket));
   }
 
@@ -159,8 +163,11 @@ export class AudioSocketServer {
     });
     for (const conn of this.connections) conn.shutdown('server-closed', 'end');
     await closed;
-    this.stopTicking?.();
-    this.stopTicking = undefined;
+    for (const stop of this.untick.values()) stop();
+    this.untick.clear();
+    this.flushMetrics();
+    this.stopFlushing?.();
+    this.stopFlushing = undefined;
     this.log.info('AudioSocket server closed');
   }
 
@@ -189,8 +196,10 @@ export class AudioSocketServer {
     this.connections.add(conn);
     this.log.info({ remote: conn.remote }, 'AudioSocket connection accepted');
     // The first frame goes out now, not at the next tick: never leave a leg silent.
-    this.record([conn.tick()]);
-    this.stopTicking ??= this.ticker.add(() => this.tick());
+    this.record(conn.tick());
+    // A listener per connection, so the ticker can spread connections over its phases.
+    this.untick.set(conn, this.ticker.add(() => this.record(conn.tick())));
+    this.stopFlushing ??= this.ticker.add(() => this.flushMetrics());
   }
 
   private bind(conn: AudioSocketConnection, uuid: string): void {
@@ -216,37 +225,32 @@ export class AudioSocketServer {
     this.connections.delete(conn);
     const key = conn.uuid?.toLowerCase();
     if (key !== undefined && this.bound.get(key) === conn) this.bound.delete(key);
+    this.untick.get(conn)?.();
+    this.untick.delete(conn);
     if (this.connections.size === 0) {
-      this.stopTicking?.();
-      this.stopTicking = undefined;
+      this.flushMetrics();
+      this.stopFlushing?.();
+      this.stopFlushing = undefined;
     }
   }
 
-  private tick(): void {
-    const results: TickResult[] = [];
-    for (const conn of this.connections) results.push(conn.tick());
-    this.record(results);
+  /** Counts what a connection's tick did; flushMetrics() hands the counts to prom-client. */
+  private record(result: TickResult): void {
+    this.tickCounts[result]++;
   }
 
-  /** Metrics once per tick, not once per frame. */
-  private record(results: TickResult[]): void {
+  /** Metrics once per pass, not once per frame. */
+  private flushMetrics(): void {
     const m = this.metrics;
-    if (m === undefined) return;
-    let audio = 0;
-    let silence = 0;
-    let dropped = 0;
-    for (const r of results) {
-      if (r === 'audio') audio++;
-      else if (r === 'silence') silence++;
-      else if (r === 'dropped') dropped++;
+    const c = this.tickCounts;
+    if (m !== undefined) {
+      if (c.audio > 0) m.framesOut.inc({ kind: 'audio' }, c.audio);
+      if (c.silence > 0) m.framesOut.inc({ kind: 'silence' }, c.silence);
+      if (c.dropped > 0) m.droppedFrames.inc({ reason: 'backpressure' }, c.dropped);
+      if (this.pendingFramesIn > 0) m.framesIn.inc(this.pendingFramesIn);
     }
-    if (audio > 0) m.framesOut.inc({ kind: 'audio' }, audio);
-    if (silence > 0) m.framesOut.inc({ kind: 'silence' }, silence);
-    if (dropped > 0) m.droppedFrames.inc({ reason: 'backpressure' }, dropped);
-    if (this.pendingFramesIn > 0) {
-      m.framesIn.inc(this.pendingFramesIn);
-      this.pendingFramesIn = 0;
-    }
+    c.audio = c.silence = c.dropped = c.idle = 0;
+    this.pendingFramesIn = 0;
   }
 
   private countRefusal(code: AudioSocketRefusalCode): void {

@@ -88,4 +88,14 @@ describe('barge-in detector', () => {
     expect(d.isEcho(1100, -15)).toBe(false); // louder than the agent: the caller
     expect(d.isEcho(1500, -30)).toBe(false); // the agent fell silent longer than the echo window ago
   });
+
+  it('the agent’s silent frames neither extend nor cut short the echo window', () => {
+    const d = new BargeInDetector(settings);
+    d.agentLevel(1000, -20);
+    for (let t = 1020; t <= 1600; t += 20) {
+      d.agentLevel(t, Number.NEGATIVE_INFINITY);
+      // Echo for 400 ms after the last audible frame, whatever silence was reported since.
+      expect(d.isEcho(t, -30)).toBe(t <= 1400);
+    }
+  });
 });

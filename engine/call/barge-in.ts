@@ -82,7 +82,9 @@ export class BargeInDetector {
 
   /** The level of the agent audio reaching the caller at nowMs. */
   agentLevel(nowMs: number, dbfs: number): void {
-    this.agentLevels.push({ at: nowMs, dbfs });
+    // Silence cannot raise the echo ceiling (a maximum): only audible levels are kept, so a
+    // call whose agent is quiet keeps nothing here, frame after frame.
+    if (dbfs > Number.NEGATIVE_INFINITY) this.agentLevels.push({ at: nowMs, dbfs });
     const horizon = nowMs - this.s.echoWindowMs;
     while (this.agentLevels.length > 0 && this.agentLevels[0].at < horizon) this.agentLevels.shift();
   }

@@ -277,23 +277,29 @@ export class CallSession {
     );
     try {
       this.deps.hooks?.ownChannel?.(this.extId);
-      await this.deps.ari.createBridge(this.bridgeId);
-      this.bridgeCreated = true;
-      // A hangup or fallback while a request was in flight: teardown (or the fallback) may
-      // already be past this resource, so it is undone here and nothing more is created.
-      if (this.legAbandoned) return await this.dropAudioSocketLeg();
-      // The leg exists from the moment Asterisk starts connecting, long before this request
+      // The leg exists from the moment Asterisk starts connecting, long before its request
       // answers (it answers once the TCP connect is done): a fallback or hangup meanwhile must
       // hang it up too, not leave it to its late connect.
       this.extCreated = true;
-      await this.deps.ari.externalMedia({
-        app: this.cfg.app,
-        channelId: this.extId,
-        externalHost: this.cfg.audiosocketAddr,
-        format: this.cfg.format,
-        data: uuid,
-      });
+      // The bridge and the leg do not need each other until they are joined, so both requests
+      // go out at once: the connection can bind one round trip sooner.
+      const [bridge, leg] = await Promise.allSettled([
+        this.deps.ari.createBridge(this.bridgeId).then(() => {
+          this.bridgeCreated = true;
+        }),
+        this.deps.ari.externalMedia({
+          app: this.cfg.app,
+          channelId: this.extId,
+          externalHost: this.cfg.audiosocketAddr,
+          format: this.cfg.format,
+          data: uuid,
+        }),
+      ]);
+      // A hangup or fallback while a request was in flight: teardown (or the fallback) may
+      // already be past these resources, so they are undone here and nothing more is created.
       if (this.legAbandoned) return await this.dropAudioSocketLeg();
+      if (bridge.status === 'rejected') throw bridge.reason;
+      if (leg.status === 'rejected') throw leg.reason;
       await this.inStasis(this.extId);
       await this.deps.ari.addToBridge(this.bridgeId, [this.callerId, this.extId]);
       if (this.legAbandoned) return await this.dropAudioSocketLeg();
@@ -477,7 +483,7 @@ export class CallSession {
         // instead of piling a second's worth of frames onto an already late loop.
         for (let n = 0; now - this.lastAudioAt >= GAP_FILL_AFTER_MS && n < GAP_FILL_MAX_PER_TICK; n++) {
           this.lastAudioAt += 20;
-          this.onCallerAudio(silence);
+          this.onCallerAudio(silence, -Infinity);
         }
       });
     }
@@ -531,7 +537,8 @@ export class CallSession {
     return this.cfg.streaming.providerRate ?? this.rate;
   }
 
-  private onCallerAudio(pcm: Buffer): void {
+  /** `knownDbfs`: the frame's level when the caller knows it (gap-fill silence), saving a pass over it. */
+  private onCallerAudio(pcm: Buffer, knownDbfs?: number): void {
     if (this.state !== 'talking') return;
     const now = this.deps.now();
     // Keep what the caller is hearing short: levelAt() scans it on every frame.
@@ -540,7 +547,7 @@ export class CallSession {
       this.playout.prune(now - 1000);
     }
     this.bargeIn.agentLevel(now, this.playout.levelAt(now));
-    const level = dbfs(pcm);
+    const level = knownDbfs ?? dbfs(pcm);
     // While the agent is heard, what is no louder than its echo would be is treated as echo:
     // the provider and the VAD get silence instead (a simple echo suppressor).
     const echo = this.bargeIn.isEcho(now, level);

@@ -55,10 +55,13 @@ describe('caller hangup in every state leaves nothing behind', () => {
   });
 
   it('while the engine sets up the externalMedia leg (slow ARI)', async () => {
-    // Every ARI answer takes 300 ms: the hangup lands between the engine's requests.
+    // Every ARI answer takes 300 ms: the hangup lands while the bridge and externalMedia
+    // requests are still unanswered (the leg exists and may even be bound by then).
     h.sim.ari.faults.setResponseDelay(300);
+    const legCreated = new Promise<void>((resolve) => onFirst((ev) => ev.type === 'ChannelCreated' && /^aiav-.*-ext$/.test(ev.channel.id), () => resolve()));
     const { call, session } = await placeCall(h);
-    await eventually(() => session.currentState === 'binding', 3000, 'binding');
+    await legCreated;
+    await sleep(100);
     await call.hangup();
     await expectNothingLeft(session, 5000);
     h.sim.ari.faults.setResponseDelay(0);
