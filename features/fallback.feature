@@ -33,18 +33,19 @@ Feature: Snoop fallback when the AudioSocket leg does not come up
       | a closed port                         | leg_failed   |
       | a server that is not the engine       | bind_timeout |
 
-  Scenario: audio_transport legacy snoops from the start
+  Scenario Outline: audio_transport legacy snoops from the start (<mode> replies)
     Given the engine is configured with:
       """
       audio_transport: legacy
+      downstream_mode: <mode>
       """
     When a call comes in with formats "slin16"
     Then the caller's audio is bound over "legacy" at 8000 Hz within 1000 ms
     And the engine's ARI requests include:
-      | method | path                      | query.spy | count |
-      | POST   | /channels/externalMedia   |           | 0     |
-      | POST   | /channels/{id}/snoop      | in        | 1     |
-      | POST   | /channels/{id}/continue   |           | 1     |
+      | method | path                      | query.spy | query.whisper | count |
+      | POST   | /channels/externalMedia   |           |               | 0     |
+      | POST   | /channels/{id}/snoop      | in        | <whisper>     | 1     |
+      | POST   | /channels/{id}/continue   |           |               | 1     |
     And the engine logged:
       | level | msg                                                      | count |
       | warn  | audio_transport fallback: switching call to legacy snoop | 0     |
@@ -54,3 +55,10 @@ Feature: Snoop fallback when the AudioSocket leg does not come up
     When the caller hangs up 1500 ms into the answer
     Then the caller heard an answer after each thing they said, within 2000 ms
     And nothing of the call is left within 3000 ms
+
+    # Streamed replies are whispered through the snoop, which Asterisk mixes only into frames
+    # written to the caller (trace s12): the engine keeps silence playing to it.
+    Examples:
+      | mode   | whisper |
+      | file   | none    |
+      | stream | out     |

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AriEvent } from '../ari/models.js';
 import { dbfs } from '../audio/pcm.js';
+import { SilenceCarrier } from './carrier.js';
 import { StreamingResampler } from '../audio/resample.js';
 import type { MediaStore, StoredMedia } from '../media/store.js';
 import type { Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
@@ -127,6 +128,8 @@ export class CallSession {
   private segmenter: ResponseSegmenter | null = null;
   private writeChain: Promise<void> = Promise.resolve();
   private apology: { playbackId: string; finished(): void } | null = null;
+  /** Silence played to an unbridged caller so streamed replies whispered by the snoop are heard. */
+  private carrier: SilenceCarrier | null = null;
   private silence: Buffer | null = null;
   private streamEndTimer: NodeJS.Timeout | undefined;
   private framesSincePrune = 0;
@@ -220,6 +223,7 @@ export class CallSession {
       case 'PlaybackFinished':
         if (this.playing && ev.playback.id === this.playing.playbackId) void this.onPlaybackFinished(ev.playback.state);
         else if (this.apology?.playbackId === ev.playback.id) this.apology.finished();
+        else this.carrier?.finished(ev.playback.id);
         return;
       default:
         return;
@@ -466,8 +470,23 @@ export class CallSession {
 
   // ── conversation ─────────────────────────────────────────────────────────────────────────
 
+  private startCarrier(): void {
+    this.carrier = new SilenceCarrier(`${OWN_PREFIX}${this.callId}`, {
+      write: async (pcm, rate) => {
+        const media = await this.deps.media.write(this.callId, ++this.seq, pcm, rate);
+        this.written.add(media);
+        return media.uri;
+      },
+      play: (playbackId, media) => this.deps.ari.play(this.callerId, { playbackId, media }),
+      stop: (playbackId) => this.deps.ari.stopPlayback(playbackId),
+      own: (playbackId) => this.deps.hooks?.ownPlayback?.(playbackId),
+    }, this.log);
+    void this.carrier.start();
+  }
+
   private async startConversation(): Promise<void> {
     const conn = this.audio!;
+    if (this.transport === 'legacy' && this.cfg.downstream === 'stream') this.startCarrier();
     this.vad = this.deps.createVad(this.rate);
     this.segmenter = new ResponseSegmenter({ sampleRate: this.rate, firstSegmentMs: this.cfg.segments.firstMs, segmentMs: this.cfg.segments.nextMs });
     conn.onAudio((pcm) => {
@@ -852,6 +871,8 @@ export class CallSession {
       });
       await this.quietly('play apology', async () => {
         await this.voiceReady;
+        // Not queued behind the carrier's minute of silence.
+        await this.carrier?.stop();
         await this.deps.ari.play(this.playTarget, { playbackId, media: uri });
       });
       await finished;
@@ -882,6 +903,7 @@ export class CallSession {
     audio?.close();
     const callerUp = cause.type !== 'hangup' || !/^caller /.test(reason);
     if (playing && callerUp) await this.quietly('stop playback', () => this.deps.ari.stopPlayback(playing.playbackId));
+    await this.carrier?.stop(callerUp);
     if (this.snoopCreated) await this.quietly('hang up snoop', () => this.deps.ari.hangup(this.snoopId));
     await this.voiceReady;
     if (this.voiceCreated) await this.quietly('hang up whisper snoop', () => this.deps.ari.hangup(this.voiceId));
