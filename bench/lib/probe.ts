@@ -10,7 +10,7 @@
  * The IPC channel is unref'd: it never keeps the process alive. When it closes (the bench died),
  * the process exits.
  */
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { ELD_RESOLUTION_MS, eldMs } from './eld.js';
 
 export interface ProbeSample {
@@ -46,15 +46,15 @@ if (process.send) {
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   eld.enable();
   const gc = (globalThis as { gc?: () => void }).gc;
-  const pauses = { count: 0, totalMs: 0, maxMs: 0, maxMajorMs: 0 };
-  const MAJOR = 4; // perf_hooks.constants.NODE_PERFORMANCE_GC_MAJOR
+  const noPauses = (): ProbeSample['gcPauses'] => ({ count: 0, totalMs: 0, maxMs: 0, maxMajorMs: 0 });
+  const pauses = noPauses();
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       pauses.count++;
       pauses.totalMs += e.duration;
       if (e.duration > pauses.maxMs) pauses.maxMs = e.duration;
       const kind = (e as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === MAJOR && e.duration > pauses.maxMajorMs) pauses.maxMajorMs = e.duration;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR && e.duration > pauses.maxMajorMs) pauses.maxMajorMs = e.duration;
     }
   }).observe({ entryTypes: ['gc'] });
 
@@ -88,7 +88,7 @@ if (process.send) {
     const s = sample();
     if (req.op === 'reset') {
       eld.reset();
-      Object.assign(pauses, { count: 0, totalMs: 0, maxMs: 0, maxMajorMs: 0 });
+      Object.assign(pauses, noPauses());
     }
     process.send?.({ probe: req.probe, sample: s } satisfies ProbeReply);
   });

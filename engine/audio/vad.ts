@@ -138,10 +138,10 @@ const STATIONARY_STD_DB = 1.5;
 
 /** A biquad section in direct form I with its state (RBJ audio-EQ cookbook coefficients). */
 class Biquad {
-  x1 = 0;
-  x2 = 0;
-  y1 = 0;
-  y2 = 0;
+  private x1 = 0;
+  private x2 = 0;
+  private y1 = 0;
+  private y2 = 0;
   private constructor(
     private readonly b0: number,
     private readonly b1: number,
@@ -172,48 +172,32 @@ class Biquad {
   }
 
   /**
-   * Filters `input` into `out` (from `outOffset`), through this section and then `next`, with
-   * the state held in locals for the loop: the VAD's hot path, run on every frame of every
-   * call. Flush to zero: after speech then digital silence the state decays into subnormal
-   * numbers, which cost ~20x more per operation on x86 and never quite reach 0 (seen in the
-   * benchmarks: ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is far below
-   * one LSB.
+   * Filters `count` samples of `input` from `inOffset` into `out` from `outOffset` (in place
+   * when they are the same samples), with the state held in locals for the loop: the VAD's hot
+   * path, run on every frame of every call. Flush to zero: after speech then digital silence the state decays into subnormal numbers,
+   * which cost ~20x more per operation on x86 and never quite reach 0 (seen in the benchmarks:
+   * ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is far below one LSB.
    */
-  cascade(next: Biquad, input: Int16Array, out: Float64Array, outOffset: number): void {
+  filter(input: ArrayLike<number>, inOffset: number, out: Float64Array, outOffset: number, count: number): void {
     const { b0, b1, b2, a1, a2 } = this;
-    const { b0: c0, b1: c1, b2: c2, a1: d1, a2: d2 } = next;
     let x1 = this.x1;
     let x2 = this.x2;
     let y1 = this.y1;
     let y2 = this.y2;
-    let u1 = next.x1;
-    let u2 = next.x2;
-    let v1 = next.y1;
-    let v2 = next.y2;
-    for (let i = 0; i < input.length; i++) {
-      const x = input[i];
+    for (let i = 0; i < count; i++) {
+      const x = input[inOffset + i];
       let y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
       if (y < 1e-20 && y > -1e-20) y = 0;
       x2 = x1;
       x1 = x;
       y2 = y1;
       y1 = y;
-      let v = c0 * y + c1 * u1 + c2 * u2 - d1 * v1 - d2 * v2;
-      if (v < 1e-20 && v > -1e-20) v = 0;
-      u2 = u1;
-      u1 = y;
-      v2 = v1;
-      v1 = v;
-      out[outOffset + i] = v;
+      out[outOffset + i] = y;
     }
     this.x1 = x1;
     this.x2 = x2;
     this.y1 = y1;
     this.y2 = y2;
-    next.x1 = u1;
-    next.x2 = u2;
-    next.y1 = v1;
-    next.y2 = v2;
   }
 }
 
@@ -424,7 +408,7 @@ export class VoiceActivityDetector {
     // most frames of a silent caller on a Local channel, a muted phone, and the engine's own
     // gap filling, so it is where most of a quiet call's time would go. Once the whole band
     // history is zeros, shifting it is skipped too.
-    if (n === this.frameSamples && this.highPass.atRest && this.lowPass.atRest && isDigitalZero(frame)) {
+    if (n === this.frameSamples && this.highPass.atRest && this.lowPass.atRest && (frame === this.zeroSamples || isDigitalZero(frame))) {
       if (this.bandZeros < band.length) {
         band.copyWithin(0, n);
         band.fill(0, offset);
@@ -437,7 +421,8 @@ export class VoiceActivityDetector {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += frame[i];
     mean /= n;
-    this.highPass.cascade(this.lowPass, frame, band, offset);
+    this.highPass.filter(frame, 0, band, offset, n);
+    this.lowPass.filter(band, offset, band, offset, n);
     let total = 0;
     let bandEnergy = 0;
     let crossings = 0;
@@ -474,7 +459,7 @@ export class VoiceActivityDetector {
     const band = this.band;
     const step = this.pitchStep;
     // The band signal at the pitch step, oldest first, in one contiguous array: the lag loops
-    // below then read memory in order (the same sums in the same order as striding over band).
+    // below then read memory in order.
     const c = this.pitchBuffer;
     const base = offset - this.maxLag * step;
     const len = this.maxLag + Math.ceil((band.length - offset) / step);

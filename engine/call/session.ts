@@ -10,11 +10,11 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AriEvent } from '../ari/models.js';
 import { dbfs } from '../audio/pcm.js';
-import { SilenceCarrier } from './carrier.js';
 import { StreamingResampler } from '../audio/resample.js';
 import type { MediaStore, StoredMedia } from '../media/store.js';
 import type { Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
 import { BargeInDetector, type BargeInSettings } from './barge-in.js';
+import { SilenceCarrier } from './carrier.js';
 import { AgentPlayout } from './playout.js';
 import type { AudioBinder, BoundAudio, CallAri, IsNotFound } from './ports.js';
 import { ProviderFeed } from './provider-feed.js';
@@ -472,11 +472,7 @@ export class CallSession {
 
   private startCarrier(): void {
     this.carrier = new SilenceCarrier(`${OWN_PREFIX}${this.callId}`, {
-      write: async (pcm, rate) => {
-        const media = await this.deps.media.write(this.callId, ++this.seq, pcm, rate);
-        this.written.add(media);
-        return media.uri;
-      },
+      write: async (pcm, rate) => (await this.writeMedia(pcm, rate)).uri,
       play: (playbackId, media) => this.deps.ari.play(this.callerId, { playbackId, media }),
       stop: (playbackId) => this.deps.ari.stopPlayback(playbackId),
       own: (playbackId) => this.deps.hooks?.ownPlayback?.(playbackId),
@@ -689,8 +685,7 @@ export class CallSession {
     this.pendingWrites++;
     this.writeChain = this.writeChain.then(async () => {
       try {
-        const media = await this.deps.media.write(this.callId, ++this.seq, pcm, this.rate);
-        this.written.add(media);
+        const media = await this.writeMedia(pcm, this.rate);
         if (this.state !== 'talking' || this.cancelled.has(responseId)) {
           await this.removeMedia(media);
           return;
@@ -919,6 +914,13 @@ export class CallSession {
     this.log.info({ ...summary, reason }, 'call ended');
     this.deps.hooks?.ended?.(summary);
     this.fire({ type: 'cleaned' });
+  }
+
+  /** Writes audio to the media dir as this call's next file, remembered for teardown. */
+  private async writeMedia(pcm: Buffer, rate: number): Promise<StoredMedia> {
+    const media = await this.deps.media.write(this.callId, ++this.seq, pcm, rate);
+    this.written.add(media);
+    return media;
   }
 
   private async removeMedia(m: StoredMedia): Promise<void> {

@@ -6,9 +6,8 @@
  *
  * Decoded files are cached (by path and modification time) so a thousand calls playing the same
  * prompt decode it once. A file enters the cache on its second play: the files an engine writes
- * for one call and plays once would otherwise fill it, each living just long enough to be
- * promoted to the old generation and then dropped (full GCs of 15-20 ms at 25 calls a second,
- * seen in bench/engine-load.ts). Files above 16 kHz are brought to 16 kHz once, with the shared
+ * for one call and plays once would otherwise churn it, each decoded file pushing out a shared
+ * prompt and living just long enough to be promoted to the old generation before it is dropped. Files above 16 kHz are brought to 16 kHz once, with the shared
  * high-quality resampler, so the per-frame path never handles them.
  */
 import { statSync } from 'node:fs';
