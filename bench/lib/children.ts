@@ -5,7 +5,6 @@
  * with an IPC channel to the probe.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -140,14 +139,6 @@ export function cpuPercent(a: ProbeSample, b: ProbeSample): number {
   return (cpuMs / Math.max(1, b.at - a.at)) * 100;
 }
 
-/** A port nothing listens on right now (for a child whose config needs a real port). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** Extra node flags for a child from an environment variable (e.g. BENCH_SIM_NODE_FLAGS="--cpu-prof"). */
 export function nodeFlagsFromEnv(name: string): string[] {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ASTERISK_ARI_PORT_ENV, ASTERISK_HOST_ENV, DEEPGRAM_API_KEY_ENV, ENV_OVERRIDES } from '../../engine/config/env.js';
-import { freePort, MeasuredChild, nodeFlagsFromEnv } from './children.js';
+import { freePort } from '../../engine/it/net.js';
+import { MeasuredChild, nodeFlagsFromEnv } from './children.js';
 
 /** BENCH_ENGINE_LOG=<file>: a copy of the engine's log lines, for looking into a run. */
 const LOG_COPY = process.env.BENCH_ENGINE_LOG;

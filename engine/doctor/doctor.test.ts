@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { parseConfig, type EngineConfig } from '../config/load.js';
 import { AriError } from '../../simulator/core/api.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/main.js';
+import { freePort } from '../it/net.js';
 import { CHECK } from './checks/names.js';
 import { runDoctor } from './doctor.js';
 import { exitCodeFor, type CheckResult } from './report.js';
@@ -42,13 +43,6 @@ async function startSim(options: SimulatorOptions = {}): Promise<Simulator> {
   return sim;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Overrides {
   password?: string;

@@ -7,11 +7,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { eventually, ROOT } from './harness.js';
+import { freePort } from './net.js';
 import type { LogLine } from './logs.js';
 
 export interface ChildEngine {
@@ -27,14 +27,6 @@ export interface ChildEngine {
   waitFor(msg: string, where?: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
 }
 
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /**
  * Writes `rawConfig` (plus free ports) to `<dir>/engine.yaml` and starts the engine on it;

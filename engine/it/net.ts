@@ -1,4 +1,4 @@
-/** Small network helpers. */
+/** Small network helpers for tests, the acceptance suite and the benchmarks. */
 import { createServer, type AddressInfo } from 'node:net';
 
 /** A port nothing listens on right now (ours to use next, or to point something at). */

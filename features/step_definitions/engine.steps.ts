@@ -11,7 +11,7 @@ import { encodeAudio } from '../../engine/audiosocket/codec.js';
 import { pathPattern, splitRequest } from '../support/ari-tap.js';
 import { expectRows, pathCellAsPattern } from '../support/eventually.js';
 import { describeLine, type LogLine } from '../support/log-capture.js';
-import { freePort } from '../support/net.js';
+import { freePort } from '../../engine/it/net.js';
 import { sleep, type VoiceWorld } from '../support/world.js';
 
 // ── configuration and process ────────────────────────────────────────────────────────────────

@@ -15,7 +15,7 @@ import { parseConfig, type EngineConfig } from '../../engine/config/load.js';
 import type { ScriptedProviderOptions } from '../../engine/providers/scripted.js';
 import type { LogCapture } from './log-capture.js';
 import { REPO_ROOT } from './paths.js';
-import { freePort } from './net.js';
+import { freePort } from '../../engine/it/net.js';
 import type { ScenarioPbx } from './targets/target.js';
 
 export type Raw = Record<string, unknown>;

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { stageFixtures } from '../fixtures.js';
-import { freePort } from '../net.js';
+import { freePort } from '../../../engine/it/net.js';
 import { REPO_ROOT } from '../paths.js';
 import { waitForAri } from './external.js';
 import type { ScenarioPbx, Target } from './target.js';
