@@ -5,9 +5,9 @@
  * Secrets are redacted by field name wherever they appear up to four levels deep, so a config
  * object or request headers logged by mistake do not leak a password or an API key. This is done
  * by redactSecrets() in pino's log formatter rather than by pino's wildcard `redact` paths, which
- * made every line cost 66 µs and ~20 KB of copies (a fifth of the engine's allocations at 500
- * calls, seen in bench/engine-load.ts) against 3 µs here: a scan of the keys, and no copy for
- * the lines that hold no secret.
+ * made every line cost 66 µs and copies (a fifth of the engine's sampled allocations at 500
+ * calls in bench/engine-load.ts) against 3 µs here: a scan of the keys, and no copy for the
+ * lines that hold no secret.
  */
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 
