@@ -85,6 +85,23 @@ describe('AudioSocket parser: any split of the stream', () => {
     }
   });
 
+  it('parses the same frames when split at random into up to 12 pieces', () => {
+    // Headers and payloads start mid-chunk, end mid-chunk and straddle several chunks.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const cuts = [...new Set(Array.from({ length: 1 + rnd(11) }, () => 1 + rnd(stream.length - 1)))].sort((a, b) => a - b);
+      const pieces = [0, ...cuts].map((from, i) => stream.subarray(from, cuts[i] ?? stream.length));
+      const { frames, errors, parser } = parseAll(pieces);
+      expect(errors).toEqual([]);
+      expect(sig(frames)).toEqual(sig(expected));
+      expect(parser.bufferedBytes).toBe(0);
+    }
+  });
+
   it('parses the stream fed one byte at a time', () => {
     const bytes = [...stream].map((b) => Buffer.from([b]));
     const { frames, parser } = parseAll(bytes);

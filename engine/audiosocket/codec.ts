@@ -108,6 +108,8 @@ export class AudioSocketParser {
   private readonly maxPayload: number;
   private readonly handlers: ParserHandlers;
   private chunks: Buffer[] = [];
+  /** Where the unread bytes of chunks[0] start (no re-slicing per frame). */
+  private offset = 0;
   private buffered = 0;
   private state = AWAIT_HEADER;
   private kind = 0;
@@ -136,9 +138,7 @@ export class AudioSocketParser {
     while (this.state !== FAILED) {
       if (this.state === AWAIT_HEADER) {
         if (this.buffered < HEADER_BYTES) return;
-        const header = this.consume(HEADER_BYTES);
-        this.kind = header[0];
-        this.length = header.readUInt16BE(1);
+        this.readHeader();
         if (!this.checkHeader()) return;
         this.state = AWAIT_PAYLOAD;
       }
@@ -150,6 +150,21 @@ export class AudioSocketParser {
       this.framesParsed++;
       this.handlers.onFrame(frame);
     }
+  }
+
+  /** Reads kind and length off the front, in place when the first chunk holds all three bytes. */
+  private readHeader(): void {
+    const first = this.chunks[0];
+    const at = this.offset;
+    if (first.length - at >= HEADER_BYTES) {
+      this.kind = first[at];
+      this.length = (first[at + 1] << 8) | first[at + 2];
+      this.skip(HEADER_BYTES);
+      return;
+    }
+    const header = this.consume(HEADER_BYTES);
+    this.kind = header[0];
+    this.length = header.readUInt16BE(1);
   }
 
   private checkHeader(): boolean {
@@ -200,32 +215,43 @@ export class AudioSocketParser {
     const err = new AudioSocketProtocolError(code, message, this.kind, this.length);
     this.state = FAILED;
     this.chunks = [];
+    this.offset = 0;
     this.buffered = 0;
     this.handlers.onError(err);
     return false;
   }
 
+  /** Drops n bytes that the first chunk holds. */
+  private skip(n: number): void {
+    this.buffered -= n;
+    this.offset += n;
+    if (this.offset === this.chunks[0].length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
   /** Takes n bytes off the front: a view when one chunk holds them, a copy across chunks. */
   private consume(n: number): Buffer {
-    this.buffered -= n;
     const first = this.chunks[0];
-    if (n === first.length) {
-      this.chunks.shift();
-      return first;
+    const at = this.offset;
+    if (first.length - at >= n) {
+      const view = at === 0 && n === first.length ? first : first.subarray(at, at + n);
+      this.skip(n);
+      return view;
     }
-    if (n < first.length) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
+    this.buffered -= n;
     const out = Buffer.allocUnsafe(n);
-    let offset = 0;
-    while (offset < n) {
+    let filled = 0;
+    while (filled < n) {
       const chunk = this.chunks[0];
-      const take = Math.min(chunk.length, n - offset);
-      chunk.copy(out, offset, 0, take);
-      offset += take;
-      if (take === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(take);
+      const take = Math.min(chunk.length - this.offset, n - filled);
+      chunk.copy(out, filled, this.offset, this.offset + take);
+      filled += take;
+      if (this.offset + take === chunk.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else this.offset += take;
     }
     return out;
   }

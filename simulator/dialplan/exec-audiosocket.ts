@@ -44,9 +44,9 @@ export async function audioSocketApp(x: AppContext, data: string): Promise<AppRe
     log.error('Failed to connect to AudioSocket service');
     return 'hangup';
   }
-  let socket;
+  let connected;
   try {
-    socket = await openSocket({ ...hostPort, refuse: core.connectFaults.refuse, delayMs: core.connectFaults.delayMs }, x.signal);
+    connected = await openSocket({ ...hostPort, refuse: core.connectFaults.refuse, delayMs: core.connectFaults.delayMs }, x.signal);
   } catch (err) {
     if (x.signal.aborted) return 'hangup';
     log.warn(`Connecting to '${service}' failed for url '${service}': ${(err as Error).message}`);
@@ -54,6 +54,7 @@ export async function audioSocketApp(x: AppContext, data: string): Promise<AppRe
     await x.sleep(REFUSED_HANGUP_DELAY_MS);
     return 'hangup';
   }
+  const socket = connected.socket;
   if (x.signal.aborted || core.closed) {
     socket.destroy();
     return 'hangup';
@@ -77,7 +78,7 @@ export async function audioSocketApp(x: AppContext, data: string): Promise<AppRe
       resolve(o);
     };
     const lossy = channel.lossyAudioSocketWrites;
-    const link = new AudioSocketLink(socket, uuid, {
+    const link = new AudioSocketLink(connected, uuid, {
       onAudio: (frame: MediaFrame) => channel.write(lossy && frame.rate === APP_RATE ? scaleFrame(frame, 0.5) : frame),
       onEnd: (end) => settle(end),
     });
