@@ -15,22 +15,25 @@
  *     simulator, then ENGINE_LOAD_CHURN (1,000) calls, ENGINE_LOAD_CHURN_CONCURRENCY (50) at a
  *     time, each answered, bound, held ENGINE_LOAD_HOLD_MS (500) into its greeting and hung up;
  *     then GC again. Memory should be flat, nothing left behind.
- *  2. ramps (ENGINE_LOAD_RAMPS, default silent,talking): calls placed at ENGINE_LOAD_CPS (25/s)
- *     up to each of ENGINE_LOAD_STEPS (50,100,200,300,500); at each step a window of
- *     ENGINE_LOAD_WINDOW_S (10) s measuring engine RSS/CPU/event-loop delay and frame rates from
- *     /metrics. `silent`: callers say nothing (calls held). `talking`: every caller says
- *     caller-hello once per window (a turn: VAD, provider, file segments, playback); this ramp
- *     stops at its first missed step. All calls are hung up between the two.
+ *  2. ramps (ENGINE_LOAD_RAMPS, default silent,streaming,talking): calls placed at
+ *     ENGINE_LOAD_CPS (25/s) up to each of ENGINE_LOAD_STEPS (50,100,200,300,500); at each step
+ *     a window of ENGINE_LOAD_WINDOW_S (10) s measuring engine RSS/CPU/event-loop delay and frame
+ *     rates from /metrics. `silent`: callers say nothing and, being Local channels, send no
+ *     frames (calls held). `streaming`: callers say nothing but their line carries -60 dBFS
+ *     noise every 20 ms, as a SIP phone's does. `talking`: every caller says caller-hello once
+ *     per window (a turn: VAD, provider, file segments, playback); this ramp stops at its first
+ *     missed step. All calls are hung up between ramps.
  *
  * Bind time is the engine's own `bound to channel` bindMs (externalMedia request → UUID frame
  * bound) from its logs; the ai_agent_audiosocket_bind_seconds histogram (accept → UUID) too.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AriClient } from '../engine/ari/client.js';
 import { AriEventStream } from '../engine/ari/events.js';
+import { encodeWav } from '../engine/audio/wav.js';
 import { cpuPercent, nodeFlagsFromEnv, REPO_ROOT, sleep } from './lib/children.js';
 import { EngineProcess, type EngineLogLine } from './lib/engine-process.js';
 import { hostBusyPercent, hostCpu } from './lib/machine.js';
@@ -50,7 +53,19 @@ const CHURN = env('ENGINE_LOAD_CHURN', 1000);
 const CHURN_CONCURRENCY = env('ENGINE_LOAD_CHURN_CONCURRENCY', 50);
 const HOLD_MS = env('ENGINE_LOAD_HOLD_MS', 500);
 /** Which ramps, in order: silent callers (calls only held), talking callers (a turn per window). */
-const RAMPS = (process.env.ENGINE_LOAD_RAMPS ?? 'silent,talking').split(',').filter((r): r is 'silent' | 'talking' => r === 'silent' || r === 'talking');
+type RampKind = 'silent' | 'streaming' | 'talking';
+const RAMPS = (process.env.ENGINE_LOAD_RAMPS ?? 'silent,streaming,talking').split(',').filter((r): r is RampKind => r === 'silent' || r === 'streaming' || r === 'talking');
+/** What a streaming caller's line carries: a phone's idle noise floor, in a file made per run. */
+const LINE_NOISE = 'bench-line-noise';
+/** -60 dBFS: a quiet room through a phone's mic. Very low values give all-zero frames, as in the traces' silent SIP caller. */
+const LINE_NOISE_DBFS = env('ENGINE_LOAD_LINE_NOISE_DBFS', -60);
+const LINE_NOISE_S = 10;
+/**
+ * The simulator stands in for Asterisk, which is C and never pauses to collect garbage. Left to
+ * V8's defaults its GC runs helper threads that take the second core from the engine during a
+ * ramp; on one thread its GC stays in its own process. 1 (default) or 0 to compare.
+ */
+const SIM_SINGLE_THREADED_GC = env('ENGINE_LOAD_SIM_SINGLE_THREADED_GC', 1) !== 0;
 const APP = 'bench-phone';
 const FRAMES_PER_S = 50;
 
@@ -225,12 +240,43 @@ interface RampResult {
 
 let sayings = 0;
 
+const RAMP_TITLES: Record<RampKind, string> = {
+  silent: 'Ramp with silent callers (Local channels: no frames in while silent; calls held, greeting done, 20 ms frames out, gap-filled silence in)',
+  streaming: `Ramp with streaming callers (silent, but every 20 ms a frame of line noise at ${LINE_NOISE_DBFS} dBFS comes in, as from a SIP phone)`,
+  talking: 'Ramp with talking callers (each says one sentence per window: VAD, provider turn, file playback)',
+};
+
+/**
+ * A SIP phone sends a frame every 20 ms even when nobody talks (traces README); a Local channel
+ * sends none. A streaming caller's phone plays its line noise for 10 minutes, so the engine
+ * reads, checks for speech and hands on a frame per 20 ms per call, as in production.
+ */
+async function streamLineNoise(ari: AriClient, call: Call): Promise<void> {
+  const media = Array.from({ length: 600 / LINE_NOISE_S }, () => `sound:${LINE_NOISE}`);
+  await ari.channels.play(call.phoneId, { media, playbackId: `bn-${call.n}` }).catch(() => undefined);
+}
+
+/** White noise at `dbfs` RMS, 16 kHz, as a WAV: an idle phone's noise floor. */
+function lineNoiseWav(dbfs: number, seconds: number): Buffer {
+  const rate = 16000;
+  const n = rate * seconds;
+  const pcm = Buffer.alloc(n * 2);
+  // Uniform noise has RMS amplitude/sqrt(3); a fixed seed keeps runs alike.
+  const amplitude = 32768 * 10 ** (dbfs / 20) * Math.sqrt(3);
+  let seed = 12345;
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    pcm.writeInt16LE(Math.round((seed / 2 ** 31 - 0.5) * 2 * amplitude), i * 2);
+  }
+  return encodeWav(pcm, rate);
+}
+
 /**
  * Places calls up to each step and measures a window there. `talking`: every caller says one
  * sentence during each window (a turn each); `silent`: callers say nothing (the calls are only
  * held: greeting, 20 ms frames out, gap-filled silence in).
  */
-async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampResult> {
+async function ramp(ctx: RampContext, kind: RampKind): Promise<RampResult> {
   const { report, calls, ari, eng, sim } = ctx;
   const rows: (string | number)[][] = [];
   const out: RampResult = { steps: [], sustained: 0, at500: null, firstMiss: '' };
@@ -253,7 +299,12 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
         requests.push(calls.place().then((c) => batch.push(c)));
       }
       refused += (await Promise.allSettled(requests)).filter((r) => r.status === 'rejected').length;
-      await Promise.allSettled(batch.map((c) => calls.wait('bound', c, 15_000, true)));
+      await Promise.allSettled(
+        batch.map(async (c) => {
+          await calls.wait('bound', c, 15_000, true);
+          if (kind === 'streaming' && c.boundAt !== undefined) await streamLineNoise(ari, c);
+        }),
+      );
       // Neither bound nor ended: give up on them.
       for (const c of batch) if (c.boundAt === undefined && calls.live.has(c)) await calls.hangup(c);
       placed.push(...batch);
@@ -264,7 +315,7 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
     const bind = summarize(placed.filter((c) => c.bindMs !== undefined).map((c) => c.bindMs!));
     const setup = summarize(placed.filter((c) => c.boundAt !== undefined).map((c) => c.boundAt! - c.placedAt));
     // Past the greetings of the calls just placed (4.3 s), so a silent window is really idle.
-    await sleep(kind === 'silent' ? 5000 : 2000);
+    await sleep(kind === 'talking' ? 2000 : 5000);
 
     const m0 = await scrape(eng.metricsUrl);
     const unexpected0 = calls.unexpectedEnds;
@@ -333,7 +384,7 @@ async function ramp(ctx: RampContext, kind: 'silent' | 'talking'): Promise<RampR
     }
   }
   report.table(
-    kind === 'talking' ? 'Ramp with talking callers (each says one sentence per window: VAD, provider turn, file playback)' : 'Ramp with silent callers (calls held: greeting done, 20 ms frames out, gap-filled silence in)',
+    RAMP_TITLES[kind],
     ['calls', 'active', 'setup fail', 'bind p50', 'bind p99', 'setup p99', 'setup ELD p99 eng/sim', 'RSS MB', 'heap MB', 'CPU', 'CPU/call', 'ELD p99', 'frames out', 'frames in', 'dropped', 'turns', 'turn p50', 'sim CPU', 'sim RSS', 'host CPU', 'ok'],
     rows,
   );
@@ -362,7 +413,9 @@ async function main(): Promise<void> {
   const mediaRoot = join(work, 'sounds');
   const mediaDir = join(mediaRoot, 'ai-generated');
   mkdirSync(mediaDir, { recursive: true });
-  const sim = await startSimProcess({ soundDirs: [mediaRoot, join(REPO_ROOT, 'fixtures', 'audio')], nodeFlags: nodeFlagsFromEnv('BENCH_SIM_NODE_FLAGS') });
+  writeFileSync(join(mediaRoot, `${LINE_NOISE}.wav`), lineNoiseWav(LINE_NOISE_DBFS, LINE_NOISE_S));
+  const simFlags = [...(SIM_SINGLE_THREADED_GC ? ['--single-threaded-gc'] : []), ...nodeFlagsFromEnv('BENCH_SIM_NODE_FLAGS')];
+  const sim = await startSimProcess({ soundDirs: [mediaRoot, join(REPO_ROOT, 'fixtures', 'audio')], nodeFlags: simFlags });
   let engine: EngineProcess | undefined;
   let events: AriEventStream | undefined;
   try {
@@ -428,6 +481,9 @@ async function main(): Promise<void> {
       report.data[`${kind}Ramp`] = { steps: r.steps, sustained: r.sustained, after, left };
     }
     report.note('setup fail = calls the engine ended before binding / calls placed in the step (failed ones are replaced); bind = engine bindMs (externalMedia request → connection bound, ms); setup = originate → bound as the bench saw it; setup ELD = event-loop delay p99 of the engine and the simulator while the calls of the step were set up (ms); CPU is % of one core, CPU/call likewise; ELD = engine event-loop delay p99 (ms); frames out/in = AudioSocket frames per second over active calls × 50 (the simulator sends nothing while a caller is silent, so "in" is below 100% by design; the engine fills the gaps)');
+    report.note(SIM_SINGLE_THREADED_GC
+      ? 'the simulator runs with --single-threaded-gc (it stands in for Asterisk, which has no GC threads to take the engine\'s core); ENGINE_LOAD_SIM_SINGLE_THREADED_GC=0 gives it V8\'s default GC threads'
+      : 'the simulator runs with V8\'s default GC threads (ENGINE_LOAD_SIM_SINGLE_THREADED_GC=0)');
     report.note('a step is sustained when every bound call stays up, the engine writes >= 95% of its 20 ms frames, drops none, and its event-loop delay p99 stays under 50 ms');
     const bindHist = histogram(await scrape(eng.metricsUrl), 'ai_agent_audiosocket_bind_seconds');
     report.note(`ai_agent_audiosocket_bind_seconds (accept → UUID frame, all calls): p50 ${num(histogramQuantile(bindHist, 0.5) * 1000, 1)} ms, p99 ${num(histogramQuantile(bindHist, 0.99) * 1000, 1)} ms (bucket estimate)`);
