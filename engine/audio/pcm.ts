@@ -24,7 +24,10 @@ export function samples(pcm: Buffer): Int16Array {
     return new Int16Array(pcm.buffer, pcm.byteOffset, count);
   }
   const out = new Int16Array(count);
-  for (let i = 0; i < count; i++) out[i] = pcm.readInt16LE(i * 2);
+  // An odd byte offset (an AudioSocket payload sits 3 bytes into its read) cannot be viewed as
+  // 16-bit samples: copy the bytes in one go (a per-sample read took ~6 µs a 16 kHz frame).
+  if (LITTLE_ENDIAN_HOST) new Uint8Array(out.buffer).set(pcm.subarray(0, count * 2));
+  else for (let i = 0; i < count; i++) out[i] = pcm.readInt16LE(i * 2);
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../log.js';
-import { AudioSocketParser, encodeUuid, type AudioSocketFrame } from './codec.js';
+import { AudioSocketParser, encodeAudio, encodeUuid, type AudioSocketFrame } from './codec.js';
 import { AudioSocketConnection, type AudioSocketRefusalCode, type ConnectionHooks } from './connection.js';
 
 /** A socket whose peer reads only while `reading` is true; unread writes pile up in writableLength. */
@@ -112,6 +112,23 @@ describe('AudioSocketConnection.tick', () => {
   it('write() refuses a rate AudioSocket cannot carry', () => {
     const { conn } = make();
     expect(() => conn.write(Buffer.alloc(2), 11025)).toThrow(RangeError);
+    conn.destroy();
+  });
+});
+
+describe('AudioSocketConnection inbound audio', () => {
+  it('hands on payloads 2-byte aligned, whatever their offset in the read', async () => {
+    const { socket, conn } = make();
+    conn.markBound('00000000-0000-4000-8000-000000000000', 8000);
+    const got: Buffer[] = [];
+    conn.on('audio', (pcm: Buffer) => got.push(pcm));
+    const a = Buffer.alloc(320, 0x11);
+    const b = Buffer.from(Array.from({ length: 320 }, (_, i) => i & 0xff));
+    // One read holding two frames: the payloads sit 3 and 326 bytes in, both odd.
+    socket.push(Buffer.concat([encodeAudio(8000, a), encodeAudio(8000, b)]));
+    await new Promise((r) => setImmediate(r));
+    expect(got.map((p) => p.byteOffset % 2)).toEqual([0, 0]);
+    expect(got).toEqual([a, b]);
     conn.destroy();
   });
 });

@@ -300,7 +300,9 @@ export class AudioSocketConnection extends EventEmitter<AudioSocketConnectionEve
           this.log.info({ rate: frame.rate }, 'AudioSocket rate follows received audio');
           this.emit('rate', frame.rate);
         }
-        this.emit('audio', frame.payload, frame.rate);
+        // The payload sits 3 bytes into its read, at an odd offset that cannot be viewed as
+        // 16-bit samples: one aligned copy here, instead of one in every consumer (VADs, levels).
+        this.emit('audio', frame.payload.byteOffset % 2 === 0 ? frame.payload : Buffer.from(frame.payload), frame.rate);
         return;
       case 'dtmf':
         this.countIn();
