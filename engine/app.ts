@@ -111,6 +111,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     media,
     logger,
     sessionConfig,
+    limits: { maxCalls: cfg.limits.max_calls, overflow: cfg.limits.overflow },
     sessionDeps: (callerId, hooks, args) => ({
       ari: ports,
       isNotFound,
@@ -129,6 +130,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         metrics.activeCalls.dec();
         for (const l of endedListeners) l(s);
       },
+      callRefused: (reason) => metrics.callsRefused.inc({ reason }),
       bound: (transport, _bindMs, fallback) => metrics.callsTotal.inc({ transport, fallback: fallback ? 'snoop' : 'none' }),
       turn: (t) => {
         metrics.turnLatencySeconds.observe({ provider: cfg.default_provider }, t.responseMs / 1000);

@@ -13,6 +13,8 @@ export interface EngineMetrics {
   activeCalls: Gauge<never>;
   /** Calls started, by audio transport (audiosocket|legacy) and fallback (none or what was used). */
   callsTotal: Counter<'transport' | 'fallback'>;
+  /** Callers turned away, by reason (max_calls | draining). */
+  callsRefused: Counter<'reason'>;
   /** From AudioSocket accept to the UUID frame binding the connection to a call. */
   bindSeconds: Histogram<never>;
   /** AudioSocket frames received from Asterisk (audio and DTMF). */
@@ -64,6 +66,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): EngineMetrics
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
       registers,
     }),
+    callsRefused: new Counter({ name: 'ai_agent_calls_refused_total', help: 'Callers turned away (max_calls, draining)', labelNames: ['reason'], registers }),
     framesIn: new Counter({ name: 'ai_agent_audiosocket_frames_in_total', help: 'AudioSocket frames received', registers }),
     framesOut: new Counter({
       name: 'ai_agent_audiosocket_frames_out_total',

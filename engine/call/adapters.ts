@@ -33,6 +33,7 @@ export function ariPorts(client: AriClient): CallAri & ManagerAri {
       }),
     snoop: (id, p) => client.channels.snoop(id, p),
     continueInDialplan: (id, p) => client.channels.continueInDialplan(id, p),
+    returnToDialplan: (id) => client.channels.continueInDialplan(id),
     play: (id, p) => client.channels.play(id, { media: p.media, playbackId: p.playbackId }),
     stopPlayback: (id) => client.playbacks.stop(id),
   };

@@ -20,6 +20,16 @@ export interface ManagerAri {
   hangup(channelId: string, reason?: string): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
   getChannel(channelId: string): Promise<Channel>;
+  setVariable(channelId: string, name: string, value: string): Promise<void>;
+  /** `continue` with no target: the dialplan's next priority after Stasis(). */
+  returnToDialplan(channelId: string): Promise<void>;
+}
+
+export interface CallLimits {
+  /** Calls at once; 0 = no limit. */
+  maxCalls: number;
+  /** A caller past maxCalls: hung up (congestion) or sent back to the dialplan. */
+  overflow: 'hangup' | 'continue';
 }
 
 export interface ManagerDeps {
@@ -28,12 +38,18 @@ export interface ManagerDeps {
   media: MediaStore;
   logger: Logger;
   sessionConfig: SessionConfig;
+  limits?: CallLimits;
   /**
    * Builds the per-session dependencies. `args` are the caller's Stasis arguments: the dialplan
    * can pick a provider per call with `Stasis(asterisk-ai-voice-agent,provider=deepgram)`.
    */
   sessionDeps(callerId: string, hooks: SessionHooks, args: string[]): SessionDeps;
-  hooks?: SessionHooks & { callStarted?(session: CallSession): void; callEnded?(session: CallSession): void };
+  hooks?: SessionHooks & {
+    callStarted?(session: CallSession): void;
+    callEnded?(session: CallSession): void;
+    /** A caller turned away: past max_calls, or while draining. */
+    callRefused?(reason: 'max_calls' | 'draining'): void;
+  };
 }
 
 export class CallManager {
@@ -124,7 +140,13 @@ export class CallManager {
     if (this.byChannel.has(channel.id)) return;
     if (this.draining) {
       this.log.warn({ channelId: channel.id }, 'draining: refusing new call');
+      this.deps.hooks?.callRefused?.('draining');
       void this.tolerate(() => this.deps.ari.hangup(channel.id, 'congestion'));
+      return;
+    }
+    const maxCalls = this.deps.limits?.maxCalls ?? 0;
+    if (maxCalls > 0 && this.sessions.size >= maxCalls) {
+      void this.refuseOverflow(channel.id, maxCalls);
       return;
     }
     const hooks: SessionHooks = {
@@ -139,6 +161,24 @@ export class CallManager {
     this.deps.hooks?.callStarted?.(session);
     void session.done.then(() => this.forget(session));
     void session.start();
+  }
+
+  /**
+   * Past max_calls a new caller is turned away whole, so the calls already up keep their 20 ms
+   * frames: an engine out of CPU degrades every call at once (bench/engine-load.ts).
+   */
+  private async refuseOverflow(channelId: string, maxCalls: number): Promise<void> {
+    const overflow = this.deps.limits?.overflow ?? 'hangup';
+    this.log.warn({ channelId, activeCalls: this.sessions.size, maxCalls, overflow }, 'at max_calls: refusing new call');
+    this.deps.hooks?.callRefused?.('max_calls');
+    if (overflow === 'continue') {
+      const sent = await this.tolerate(async () => {
+        await this.deps.ari.setVariable(channelId, 'AI_AGENT_REFUSED', 'max_calls');
+        await this.deps.ari.returnToDialplan(channelId);
+      });
+      if (sent) return;
+    }
+    await this.tolerate(() => this.deps.ari.hangup(channelId, 'congestion'));
   }
 
   private route(ev: AriEvent): CallSession | undefined {
@@ -159,7 +199,7 @@ export class CallManager {
       await step();
       return true;
     } catch (err) {
-      if (!this.deps.isNotFound(err)) this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweep step failed');
+      if (!this.deps.isNotFound(err)) this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ARI request failed (sweep or refusal; going on)');
       return false;
     }
   }

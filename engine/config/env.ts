@@ -34,6 +34,8 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { env: 'HTTP_PORT', path: ['http', 'port'], kind: 'int' },
   { env: 'LOG_LEVEL', path: ['log_level'], kind: 'string' },
   { env: 'DRAIN_TIMEOUT_MS', path: ['drain_timeout_ms'], kind: 'int' },
+  { env: 'MAX_CALLS', path: ['limits', 'max_calls'], kind: 'int' },
+  { env: 'CALL_OVERFLOW', path: ['limits', 'overflow'], kind: 'string' },
 ];
 
 /** Build ari.url from host and port when ASTERISK_ARI_URL is not set. */

@@ -192,6 +192,15 @@ describe('errors name their key', () => {
     expect(issues.every((i) => i.startsWith('config error: '))).toBe(true);
   });
 
+  it('capacity limits: defaults, env overrides and bad values named by key', () => {
+    expect(parseConfig(minimal, {}).limits).toEqual({ max_calls: 0, overflow: 'hangup' });
+    expect(parseConfig(minimal, { MAX_CALLS: '300', CALL_OVERFLOW: 'continue' }).limits).toEqual({ max_calls: 300, overflow: 'continue' });
+    expect(errorsOf(() => parseConfig({ ...minimal, limits: { max_calls: -1, overflow: 'drop' } }, {}))).toEqual([
+      'config error: limits.max_calls: expected integer 0-100000, got -1',
+      'config error: limits.overflow: expected one of hangup|continue, got "drop"',
+    ]);
+  });
+
   it('a misspelt key is reported, not ignored', () => {
     expect(errorsOf(() => parseConfig({ ...minimal, audiosocket: { prot: 8090 } }, {}))).toEqual([
       'config error: audiosocket.prot: unknown key',

@@ -182,6 +182,15 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    limits: z
+      .object({
+        /** Calls taken at once; 0 = no limit. Past it a new caller is refused (`overflow`). */
+        max_calls: int(0, 100_000).default(0),
+        /** A refused caller: hung up with cause 34 (congestion), or sent back to the dialplan. */
+        overflow: oneOf(['hangup', 'continue'] as const).default('hangup'),
+      })
+      .strict()
+      .default({}),
     drain_timeout_ms: int(0, 3_600_000).default(30_000),
     log_level: oneOf(LOG_LEVELS).default('info'),
   })
