@@ -253,10 +253,17 @@ export class VoiceActivityDetector {
   private carry: Buffer | undefined;
   private frameIndex = 0;
   private noiseDb = NaN;
-  private recentDb: number[] = [];
+  /** Band levels of the last `windowFrames` frames (not digital silence), a ring. */
+  private recentDb!: Float64Array;
+  private recentCount = 0;
+  private recentNext = 0;
   /** Band level and periodicity of the last frames that were not digital silence. */
-  private steadyDb: number[] = [];
-  private steadyPeriodic: boolean[] = [];
+  private steadyDb!: Float64Array;
+  private steadyPeriodic!: Uint8Array;
+  private steadyCount = 0;
+  private steadyNext = 0;
+  /** Periodic frames among the steady window's. */
+  private steadyPeriodicFrames = 0;
   private isSpeaking = false;
   /** Run of loud frames while not speaking: first frame index, or -1. */
   private onsetFrame = -1;
@@ -337,9 +344,12 @@ export class VoiceActivityDetector {
     this.carry = undefined;
     this.frameIndex = 0;
     this.noiseDb = NaN;
-    this.recentDb = [];
-    this.steadyDb = [];
-    this.steadyPeriodic = [];
+    // Rings, not arrays shifted every frame: this runs on every frame of every call.
+    this.recentDb = new Float64Array(this.windowFrames);
+    this.recentCount = this.recentNext = 0;
+    this.steadyDb = new Float64Array(this.stationaryFrames);
+    this.steadyPeriodic = new Uint8Array(this.stationaryFrames);
+    this.steadyCount = this.steadyNext = this.steadyPeriodicFrames = 0;
     this.isSpeaking = false;
     this.onsetFrame = -1;
     this.onsetVoiced = 0;
@@ -605,23 +615,32 @@ export class VoiceActivityDetector {
     else this.noiseDb += Math.min(db - this.noiseDb, speechLike ? RISE_IN_SPEECH_DB : RISE_IN_NOISE_DB);
 
     // Steady, aperiodic frames are noise, however loud: the floor catches up with them at once.
-    this.steadyDb.push(db);
-    this.steadyPeriodic.push(periodic);
-    if (this.steadyDb.length > this.stationaryFrames) {
-      this.steadyDb.shift();
-      this.steadyPeriodic.shift();
-    }
-    if (this.steadyDb.length === this.stationaryFrames && !this.steadyPeriodic.includes(true)) {
-      const mean = this.steadyDb.reduce((sum, v) => sum + v, 0) / this.steadyDb.length;
-      const variance = this.steadyDb.reduce((sum, v) => sum + (v - mean) ** 2, 0) / this.steadyDb.length;
+    const n = this.stationaryFrames;
+    const at = this.steadyNext;
+    if (this.steadyCount === n) this.steadyPeriodicFrames -= this.steadyPeriodic[at];
+    else this.steadyCount++;
+    this.steadyDb[at] = db;
+    this.steadyPeriodic[at] = periodic ? 1 : 0;
+    this.steadyPeriodicFrames += this.steadyPeriodic[at];
+    this.steadyNext = (at + 1) % n;
+    if (this.steadyCount === n && this.steadyPeriodicFrames === 0) {
+      // Summed oldest first, as the frames came.
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += this.steadyDb[(this.steadyNext + i) % n];
+      const mean = sum / n;
+      let squares = 0;
+      for (let i = 0; i < n; i++) squares += (this.steadyDb[(this.steadyNext + i) % n] - mean) ** 2;
+      const variance = squares / n;
       if (Math.sqrt(variance) <= STATIONARY_STD_DB && mean > this.noiseDb) this.noiseDb = mean;
     }
 
-    this.recentDb.push(db);
-    if (this.recentDb.length > this.windowFrames) this.recentDb.shift();
-    if (this.recentDb.length === this.windowFrames) {
+    const w = this.windowFrames;
+    this.recentDb[this.recentNext] = db;
+    this.recentNext = (this.recentNext + 1) % w;
+    if (this.recentCount < w) this.recentCount++;
+    if (this.recentCount === w) {
       let min = Infinity;
-      for (const v of this.recentDb) if (v < min) min = v;
+      for (let i = 0; i < w; i++) if (this.recentDb[i] < min) min = this.recentDb[i];
       if (min - WINDOW_MIN_MARGIN_DB > this.noiseDb) this.noiseDb = min - WINDOW_MIN_MARGIN_DB;
     }
   }
