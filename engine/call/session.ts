@@ -286,17 +286,18 @@ export class CallSession {
       // hang it up too, not leave it to its late connect.
       this.extCreated = true;
       // The bridge and the leg do not need each other until they are joined, so both requests
-      // go out at once: the connection can bind one round trip sooner.
-      const [bridge, leg] = await Promise.allSettled([
-        this.deps.ari.createBridge(this.bridgeId).then(() => {
-          this.bridgeCreated = true;
-        }),
+      // go out at once: the connection can bind one round trip sooner. The leg's goes first:
+      // its connect is what binding waits for.
+      const [leg, bridge] = await Promise.allSettled([
         this.deps.ari.externalMedia({
           app: this.cfg.app,
           channelId: this.extId,
           externalHost: this.cfg.audiosocketAddr,
           format: this.cfg.format,
           data: uuid,
+        }),
+        this.deps.ari.createBridge(this.bridgeId).then(() => {
+          this.bridgeCreated = true;
         }),
       ]);
       // A hangup or fallback while a request was in flight: teardown (or the fallback) may
