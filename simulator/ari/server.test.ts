@@ -289,3 +289,12 @@ describe('control API: model faults', () => {
     expect(await r.json()).toMatchObject({ id: 'e1' });
   });
 });
+
+describe('HTTP connections', () => {
+  it('keeps an idle connection 15 s, as Asterisk does (session_keep_alive), not Node\'s 5 s', async () => {
+    const s = await start();
+    const res = await fetch(`${s.url}/ari/asterisk/info`, { headers: auth });
+    await res.arrayBuffer();
+    expect(res.headers.get('keep-alive')).toBe('timeout=15');
+  });
+});

@@ -82,6 +82,11 @@ export async function startAriServer(options: AriServerOptions): Promise<AriServ
       else res.destroy();
     });
   });
+  // Asterisk keeps an idle HTTP connection 15 s (http.conf session_keep_alive, main/http.c
+  // DEFAULT_SESSION_KEEP_ALIVE), Node 5 s. With Node's, a keep-alive client that waited ~5 s
+  // could send its next request on a connection just being closed ("socket hang up"), which a
+  // client of Asterisk would not see after the same wait.
+  server.keepAliveTimeout = 15_000;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOnly(req.url ?? '/');
