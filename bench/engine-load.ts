@@ -253,8 +253,13 @@ const RAMP_TITLES: Record<RampKind, string> = {
  */
 async function streamLineNoise(ari: AriClient, call: Call): Promise<void> {
   const media = Array.from({ length: 600 / LINE_NOISE_S }, () => `sound:${LINE_NOISE}`);
-  await ari.channels.play(call.phoneId, { media, playbackId: `bn-${call.n}` }).catch(() => undefined);
+  await ari.channels.play(call.phoneId, { media, playbackId: `bn-${call.n}` }).catch(() => {
+    // The caller may have gone meanwhile; any other failure shows in the note and in "frames in".
+    noiseFailures++;
+  });
 }
+
+let noiseFailures = 0;
 
 /** White noise at `dbfs` RMS, 16 kHz, as a WAV: an idle phone's noise floor. */
 function lineNoiseWav(dbfs: number, seconds: number): Buffer {
@@ -487,6 +492,7 @@ async function main(): Promise<void> {
     report.note('a step is sustained when every bound call stays up, the engine writes >= 95% of its 20 ms frames, drops none, and its event-loop delay p99 stays under 50 ms');
     const bindHist = histogram(await scrape(eng.metricsUrl), 'ai_agent_audiosocket_bind_seconds');
     report.note(`ai_agent_audiosocket_bind_seconds (accept → UUID frame, all calls): p50 ${num(histogramQuantile(bindHist, 0.5) * 1000, 1)} ms, p99 ${num(histogramQuantile(bindHist, 0.99) * 1000, 1)} ms (bucket estimate)`);
+    if (noiseFailures > 0) report.note(`${noiseFailures} streaming callers' line noise could not be started (their "frames in" is missing)`);
     if (calls.fallbacks > 0) report.note(`${calls.fallbacks} calls fell back to the snoop path and bound there`);
     if (calls.setupFailures > 0) {
       const reasons = [...calls.failureReasons].sort((a, b) => b[1] - a[1]);
