@@ -36,22 +36,25 @@ function fakePorts() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A carrier that has been started and has sent its first play request (not yet answered). */
+async function startedCarrier() {
+  const f = fakePorts();
+  const carrier = new SilenceCarrier('aiav-c1', f.ports, logger);
+  void carrier.start();
+  await tick();
+  return { f, carrier };
+}
+
 describe('SilenceCarrier', () => {
   it('writes one short silence file and plays it listed many times, under an id it owns first', async () => {
-    const f = fakePorts();
-    const carrier = new SilenceCarrier('aiav-c1', f.ports, logger);
-    void carrier.start();
-    await tick();
+    const { f, carrier } = await startedCarrier();
     expect(f.writes).toEqual([{ bytes: (8000 * CARRIER_FILE_MS * 2) / 1000, rate: 8000, silent: true }]);
     expect(f.calls).toEqual(['own aiav-c1-carrier-1', `play aiav-c1-carrier-1 ${CARRIER_REPEATS}x sound:ai-generated/aiav-c1-1`]);
     expect(carrier.active).toBe(true);
   });
 
   it('plays the next round when its playback finishes, and ignores other playbacks', async () => {
-    const f = fakePorts();
-    const carrier = new SilenceCarrier('aiav-c1', f.ports, logger);
-    void carrier.start();
-    await tick();
+    const { f, carrier } = await startedCarrier();
     await f.answerPlays();
     expect(carrier.finished('aiav-c1-pb-3')).toBe(false);
     expect(carrier.finished('aiav-c1-carrier-1')).toBe(true);
@@ -61,10 +64,7 @@ describe('SilenceCarrier', () => {
   });
 
   it('stop() stops the playing round and no round follows', async () => {
-    const f = fakePorts();
-    const carrier = new SilenceCarrier('aiav-c1', f.ports, logger);
-    void carrier.start();
-    await tick();
+    const { f, carrier } = await startedCarrier();
     await f.answerPlays();
     await carrier.stop();
     expect(f.calls.at(-1)).toBe('stop aiav-c1-carrier-1');
@@ -74,10 +74,7 @@ describe('SilenceCarrier', () => {
   });
 
   it('stopped while its play request is unanswered: stops the playback once it exists', async () => {
-    const f = fakePorts();
-    const carrier = new SilenceCarrier('aiav-c1', f.ports, logger);
-    void carrier.start();
-    await tick();
+    const { f, carrier } = await startedCarrier();
     await carrier.stop();
     expect(f.calls.some((c) => c.startsWith('stop'))).toBe(false); // it could overtake the play
     await f.answerPlays();
@@ -85,10 +82,7 @@ describe('SilenceCarrier', () => {
   });
 
   it('does not stop anything on a caller that hung up', async () => {
-    const f = fakePorts();
-    const carrier = new SilenceCarrier('aiav-c1', f.ports, logger);
-    void carrier.start();
-    await tick();
+    const { f, carrier } = await startedCarrier();
     await f.answerPlays();
     await carrier.stop(false);
     expect(f.calls.some((c) => c.startsWith('stop'))).toBe(false);
