@@ -34,11 +34,6 @@ export const REDACTED = '[redacted]';
 /** Secret keys are looked for at the top level and under up to three parents. */
 const REDACT_DEPTH = 4;
 
-/**
- * `value` with every secret key's value replaced by REDACTED, up to four levels deep. Objects on
- * the way to a secret are copied (own properties and prototype, so an Error stays an Error);
- * anything without a secret is returned as it is, uncopied.
- */
 /** A copy with the same prototype and own properties (an Error keeps message and stack), all writable. */
 function unfrozenCopy(obj: object): Record<string, unknown> {
   const descriptors = Object.getOwnPropertyDescriptors(obj);
@@ -49,6 +44,11 @@ function unfrozenCopy(obj: object): Record<string, unknown> {
   return Object.create(Object.getPrototypeOf(obj), descriptors) as Record<string, unknown>;
 }
 
+/**
+ * `value` with every secret key's value replaced by REDACTED, up to four levels deep. Objects on
+ * the way to a secret are copied (own properties and prototype, so an Error stays an Error);
+ * anything without a secret is returned as it is, uncopied.
+ */
 export function redactSecrets<T>(value: T, depth = 0): T {
   if (depth >= REDACT_DEPTH || value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {

@@ -174,9 +174,10 @@ class Biquad {
   /**
    * Filters `count` samples of `input` from `inOffset` into `out` from `outOffset` (in place
    * when they are the same samples), with the state held in locals for the loop: the VAD's hot
-   * path, run on every frame of every call. Flush to zero: after speech then digital silence the state decays into subnormal numbers,
-   * which cost ~20x more per operation on x86 and never quite reach 0 (seen in the benchmarks:
-   * ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is far below one LSB.
+   * path, run on every frame of every call. Flush to zero: after speech then digital silence
+   * the state decays into subnormal numbers, which cost ~20x more per operation on x86 and never
+   * quite reach 0 (seen in the benchmarks: ~100 µs instead of ~5 µs a frame for the rest of the
+   * call). 1e-20 is far below one LSB.
    */
   filter(input: ArrayLike<number>, inOffset: number, out: Float64Array, outOffset: number, count: number): void {
     const { b0, b1, b2, a1, a2 } = this;

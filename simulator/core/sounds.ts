@@ -7,8 +7,9 @@
  * Decoded files are cached (by path and modification time) so a thousand calls playing the same
  * prompt decode it once. A file enters the cache on its second play: the files an engine writes
  * for one call and plays once would otherwise churn it, each decoded file pushing out a shared
- * prompt and living just long enough to be promoted to the old generation before it is dropped. Files above 16 kHz are brought to 16 kHz once, with the shared
- * high-quality resampler, so the per-frame path never handles them.
+ * prompt and living just long enough to be promoted to the old generation before it is dropped.
+ * Files above 16 kHz are brought to 16 kHz once, with the shared high-quality resampler, so the
+ * per-frame path never handles them.
  */
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
