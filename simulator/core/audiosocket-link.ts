@@ -58,24 +58,8 @@ export function splitHostPort(service: string): { host: string; port: number } |
   return { host: m[1], port };
 }
 
-/**
- * One read buffer for every link. Reads go through net's `onread` into it instead of a stream
- * 'data' event per frame: at 500 calls the simulator reads 25,000 frames a second, and the stream
- * path allocated a chunk, a nextTick and more for each (measured: half the user CPU of reading,
- * about 90% of the scavenges it caused). Each read is copied out before the next one can land,
- * so one buffer serves all sockets.
- */
-const readBuffer = Buffer.allocUnsafe(64 * 1024);
-
-/** A connected socket whose bytes go to one reader. */
-export interface ConnectedSocket {
-  socket: Socket;
-  /** Where received bytes go from now on; bytes that came before are handed over first. */
-  onBytes(reader: (chunk: Buffer) => void): void;
-}
-
 /** Opens the TCP connection; rejects with AudioSocketConnectError. */
-export function openSocket(options: ConnectOptions, signal?: AbortSignal): Promise<ConnectedSocket> {
+export function openSocket(options: ConnectOptions, signal?: AbortSignal): Promise<Socket> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let socket: Socket | undefined;
@@ -93,32 +77,12 @@ export function openSocket(options: ConnectOptions, signal?: AbortSignal): Promi
         reject(new AudioSocketConnectError('ECONNREFUSED', 'Connection refused'));
         return;
       }
-      let reader: ((chunk: Buffer) => void) | undefined;
-      const early: Buffer[] = [];
-      const s = connect({
-        host: options.host,
-        port: options.port,
-        onread: {
-          buffer: readBuffer,
-          callback: (n: number, buf: Uint8Array): boolean => {
-            const chunk = Buffer.from(buf.subarray(0, n));
-            if (reader) reader(chunk);
-            else early.push(chunk);
-            return true;
-          },
-        },
-      });
+      const s = connect({ host: options.host, port: options.port });
       socket = s;
       s.once('connect', () => {
         signal?.removeEventListener('abort', onAbort);
         s.removeAllListeners('error');
-        resolve({
-          socket: s,
-          onBytes: (fn) => {
-            reader = fn;
-            for (const chunk of early.splice(0)) fn(chunk);
-          },
-        });
+        resolve(s);
       });
       s.once('error', (err: NodeJS.ErrnoException) => {
         signal?.removeEventListener('abort', onAbort);
@@ -153,15 +117,11 @@ export class AudioSocketLink {
   private ended = false;
   private readonly parser: AudioSocketParser;
 
-  private readonly socket: Socket;
-
   constructor(
-    connected: ConnectedSocket,
+    private readonly socket: Socket,
     uuid: string,
     private readonly handlers: LinkHandlers,
   ) {
-    const socket = connected.socket;
-    this.socket = socket;
     socket.setNoDelay(true);
     this.parser = new AudioSocketParser({
       onFrame: (frame) => this.onFrame(frame),
@@ -169,7 +129,7 @@ export class AudioSocketLink {
         ? 'Received AudioSocket message other than hangup or audio, refer to protocol specification for valid message types'
         : `Invalid message received from AudioSocket server: ${err.message}`),
     });
-    connected.onBytes((chunk) => this.parser.push(chunk));
+    socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
     socket.on('end', () => this.finish({ kind: 'closed' }));
     socket.on('error', (err) => this.fail(err.message));
     socket.on('close', () => this.finish({ kind: 'closed' }));

@@ -123,12 +123,12 @@ export function createExternalMedia(core: Core, params: ExternalMediaParams): Ex
     { host: checked.host, port: checked.port, refuse: core.connectFaults.refuse, delayMs: core.connectFaults.delayMs },
     channel.hangupSignal,
   ).then(
-    (connected) => {
+    (socket) => {
       if (channel.destroyed || core.closed) {
-        connected.socket.destroy();
+        socket.destroy();
         throw new AriError(500, 'An internal error prevented this request from being handled');
       }
-      const link = new AudioSocketLink(connected, checked.uuid, {
+      const link = new AudioSocketLink(socket, checked.uuid, {
         onAudio: (frame) => channel.deliverRead(frame),
         onEnd: (end) => onLinkEnd(core, channel, link, end),
       });

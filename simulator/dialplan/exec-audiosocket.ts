@@ -44,9 +44,9 @@ export async function audioSocketApp(x: AppContext, data: string): Promise<AppRe
     log.error('Failed to connect to AudioSocket service');
     return 'hangup';
   }
-  let connected;
+  let socket;
   try {
-    connected = await openSocket({ ...hostPort, refuse: core.connectFaults.refuse, delayMs: core.connectFaults.delayMs }, x.signal);
+    socket = await openSocket({ ...hostPort, refuse: core.connectFaults.refuse, delayMs: core.connectFaults.delayMs }, x.signal);
   } catch (err) {
     if (x.signal.aborted) return 'hangup';
     log.warn(`Connecting to '${service}' failed for url '${service}': ${(err as Error).message}`);
@@ -54,7 +54,6 @@ export async function audioSocketApp(x: AppContext, data: string): Promise<AppRe
     await x.sleep(REFUSED_HANGUP_DELAY_MS);
     return 'hangup';
   }
-  const socket = connected.socket;
   if (x.signal.aborted || core.closed) {
     socket.destroy();
     return 'hangup';
@@ -78,7 +77,7 @@ export async function audioSocketApp(x: AppContext, data: string): Promise<AppRe
       resolve(o);
     };
     const lossy = channel.lossyAudioSocketWrites;
-    const link = new AudioSocketLink(connected, uuid, {
+    const link = new AudioSocketLink(socket, uuid, {
       onAudio: (frame: MediaFrame) => channel.write(lossy && frame.rate === APP_RATE ? scaleFrame(frame, 0.5) : frame),
       onEnd: (end) => settle(end),
     });
