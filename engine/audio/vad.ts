@@ -36,6 +36,7 @@
  * speech that begins within ~200 ms of a noise onset is dated from the noise onset.
  */
 import { FULL_SCALE, samples } from './pcm.js';
+import { SlidingMin } from './sliding-min.js';
 
 export interface VadOptions {
   /** Sample rate of the audio pushed (8000 or 16000 typically). */
@@ -135,70 +136,55 @@ const MAX_PITCH_PERIOD_S = 1 / 70;
  */
 const STATIONARY_MS = 200;
 const STATIONARY_STD_DB = 1.5;
+/** Frames of band samples kept after the history before it is moved back (see advanceBand()). */
+const BAND_FRAMES = 8;
 
-/** A biquad section in direct form I with its state (RBJ audio-EQ cookbook coefficients). */
-class Biquad {
-  private x1 = 0;
-  private x2 = 0;
-  private y1 = 0;
-  private y2 = 0;
-  private constructor(
-    private readonly b0: number,
-    private readonly b1: number,
-    private readonly b2: number,
-    private readonly a1: number,
-    private readonly a2: number,
+/** RBJ audio-EQ cookbook coefficients of a biquad section, normalised by a0. */
+interface Section {
+  b0: number;
+  b1: number;
+  b2: number;
+  a1: number;
+  a2: number;
+}
+
+function highPass(rate: number, freq: number, q = Math.SQRT1_2): Section {
+  const w = (2 * Math.PI * freq) / rate;
+  const alpha = Math.sin(w) / (2 * q);
+  const cos = Math.cos(w);
+  const a0 = 1 + alpha;
+  return { b0: (1 + cos) / 2 / a0, b1: -(1 + cos) / a0, b2: (1 + cos) / 2 / a0, a1: (-2 * cos) / a0, a2: (1 - alpha) / a0 };
+}
+
+function lowPass(rate: number, freq: number, q = Math.SQRT1_2): Section {
+  const w = (2 * Math.PI * freq) / rate;
+  const alpha = Math.sin(w) / (2 * q);
+  const cos = Math.cos(w);
+  const a0 = 1 + alpha;
+  return { b0: (1 - cos) / 2 / a0, b1: (1 - cos) / a0, b2: (1 - cos) / 2 / a0, a1: (-2 * cos) / a0, a2: (1 - alpha) / a0 };
+}
+
+/**
+ * The speech band: a high-pass then a low-pass section in direct form I, with their memory.
+ * analyse() runs both inside its one pass over the frame (the VAD's hot loop, on every frame of
+ * every call), holding coefficients and memory in locals.
+ */
+class BandFilter {
+  /** Memory: high-pass inputs and outputs, then low-pass outputs (its inputs are hy1, hy2). */
+  hx1 = 0;
+  hx2 = 0;
+  hy1 = 0;
+  hy2 = 0;
+  ly1 = 0;
+  ly2 = 0;
+  constructor(
+    readonly hp: Section,
+    readonly lp: Section,
   ) {}
 
-  static highPass(rate: number, freq: number, q = Math.SQRT1_2): Biquad {
-    const w = (2 * Math.PI * freq) / rate;
-    const alpha = Math.sin(w) / (2 * q);
-    const cos = Math.cos(w);
-    const a0 = 1 + alpha;
-    return new Biquad((1 + cos) / 2 / a0, -(1 + cos) / a0, (1 + cos) / 2 / a0, (-2 * cos) / a0, (1 - alpha) / a0);
-  }
-
-  static lowPass(rate: number, freq: number, q = Math.SQRT1_2): Biquad {
-    const w = (2 * Math.PI * freq) / rate;
-    const alpha = Math.sin(w) / (2 * q);
-    const cos = Math.cos(w);
-    const a0 = 1 + alpha;
-    return new Biquad((1 - cos) / 2 / a0, (1 - cos) / a0, (1 - cos) / 2 / a0, (-2 * cos) / a0, (1 - alpha) / a0);
-  }
-
-  /** True when the filter's memory is all zero: zero in gives exactly zero out. */
+  /** True when the memory is all zero: zero in gives exactly zero out. */
   get atRest(): boolean {
-    return this.x1 === 0 && this.x2 === 0 && this.y1 === 0 && this.y2 === 0;
-  }
-
-  /**
-   * Filters `count` samples of `input` from `inOffset` into `out` from `outOffset` (in place
-   * when they are the same samples), with the state held in locals for the loop: the VAD's hot
-   * path, run on every frame of every call. Flush to zero: after speech then digital silence
-   * the state decays into subnormal numbers, which cost ~20x more per operation on x86 and never
-   * quite reach 0 (seen in the benchmarks: ~100 µs instead of ~5 µs a frame for the rest of the
-   * call). 1e-20 is far below one LSB.
-   */
-  filter(input: ArrayLike<number>, inOffset: number, out: Float64Array, outOffset: number, count: number): void {
-    const { b0, b1, b2, a1, a2 } = this;
-    let x1 = this.x1;
-    let x2 = this.x2;
-    let y1 = this.y1;
-    let y2 = this.y2;
-    for (let i = 0; i < count; i++) {
-      const x = input[inOffset + i];
-      let y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-      if (y < 1e-20 && y > -1e-20) y = 0;
-      x2 = x1;
-      x1 = x;
-      y2 = y1;
-      y1 = y;
-      out[outOffset + i] = y;
-    }
-    this.x1 = x1;
-    this.x2 = x2;
-    this.y1 = y1;
-    this.y2 = y2;
+    return this.hx1 === 0 && this.hx2 === 0 && this.hy1 === 0 && this.hy2 === 0 && this.ly1 === 0 && this.ly2 === 0;
   }
 }
 
@@ -241,23 +227,27 @@ export class VoiceActivityDetector {
   private readonly minLag: number;
   private readonly maxLag: number;
 
-  private highPass!: Biquad;
-  private lowPass!: Biquad;
-  /** Band-passed samples: the lags before the current frame, then the frame. */
+  private filter!: BandFilter;
+  /** Band-passed samples before the current frame that periodicity() looks back over. */
+  private readonly history: number;
+  /**
+   * Band-passed samples, ending at `bandEnd` with the last frame analysed; room for
+   * BAND_FRAMES frames after the history, so it is shifted back once every few frames instead
+   * of on every one.
+   */
   private band!: Float64Array;
+  private bandEnd = 0;
   /** periodicity()'s scratch: band at the pitch step, lags first, and its running sum of squares. */
   private pitchBuffer!: Float64Array;
   private pitchEnergy!: Float64Array;
-  /** How many of band's last samples are known to be zero (all of it: nothing to shift). */
+  /** How many of the samples before bandEnd are known to be zero (history's worth: nothing to add). */
   private bandZeros = 0;
   private pending = NO_SAMPLES;
   private carry: Buffer | undefined;
   private frameIndex = 0;
   private noiseDb = NaN;
-  /** Band levels of the last `windowFrames` frames (not digital silence), a ring. */
-  private recentDb!: Float64Array;
-  private recentCount = 0;
-  private recentNext = 0;
+  /** The quietest band level of the last `windowFrames` frames (not digital silence). */
+  private recent!: SlidingMin;
   /** Band level and periodicity of the last frames that were not digital silence. */
   private steadyDb!: Float64Array;
   private steadyPeriodic!: Uint8Array;
@@ -303,6 +293,7 @@ export class VoiceActivityDetector {
     this.pitchStep = Math.max(1, Math.floor(this.rate / 8000));
     this.minLag = Math.max(1, Math.round((this.rate * MIN_PITCH_PERIOD_S) / this.pitchStep));
     this.maxLag = Math.max(this.minLag, Math.round((this.rate * MAX_PITCH_PERIOD_S) / this.pitchStep));
+    this.history = this.maxLag * this.pitchStep;
     this.onFrame = opts.onFrame;
     this.zeroBytes = Buffer.alloc(this.frameSamples * 2);
     this.zeroSamples = new Int16Array(this.frameSamples);
@@ -335,10 +326,10 @@ export class VoiceActivityDetector {
   /** Forgets all state, as if newly made. */
   reset(): void {
     const rate = this.rate;
-    this.highPass = Biquad.highPass(rate, 300);
-    this.lowPass = Biquad.lowPass(rate, Math.min(3400, rate * 0.45));
-    this.band = new Float64Array(this.maxLag * this.pitchStep + this.frameSamples);
-    this.bandZeros = this.band.length;
+    this.filter = new BandFilter(highPass(rate, 300), lowPass(rate, Math.min(3400, rate * 0.45)));
+    this.band = new Float64Array(this.history + BAND_FRAMES * this.frameSamples);
+    this.bandEnd = this.history;
+    this.bandZeros = this.history;
     this.pitchBuffer = new Float64Array(this.maxLag + Math.ceil(this.frameSamples / this.pitchStep));
     this.pitchEnergy = new Float64Array(this.pitchBuffer.length + 1);
     this.pending = NO_SAMPLES;
@@ -346,8 +337,7 @@ export class VoiceActivityDetector {
     this.frameIndex = 0;
     this.noiseDb = NaN;
     // Rings, not arrays shifted every frame: this runs on every frame of every call.
-    this.recentDb = new Float64Array(this.windowFrames);
-    this.recentCount = this.recentNext = 0;
+    this.recent = new SlidingMin(this.windowFrames);
     this.steadyDb = new Float64Array(this.stationaryFrames);
     this.steadyPeriodic = new Uint8Array(this.stationaryFrames);
     this.steadyCount = this.steadyNext = this.steadyPeriodicFrames = 0;
@@ -413,27 +403,31 @@ export class VoiceActivityDetector {
 
   private analyse(frame: Int16Array): FrameAnalysis {
     const n = frame.length;
-    const band = this.band;
-    const offset = band.length - n;
+    const filter = this.filter;
     // Digital zero through filters at rest gives zeros everywhere: skip the arithmetic. This is
     // most frames of a silent caller on a Local channel, a muted phone, and the engine's own
-    // gap filling, so it is where most of a quiet call's time would go. Once the whole band
-    // history is zeros, shifting it is skipped too.
-    if (n === this.frameSamples && this.highPass.atRest && this.lowPass.atRest && (frame === this.zeroSamples || isDigitalZero(frame))) {
-      if (this.bandZeros < band.length) {
-        band.copyWithin(0, n);
-        band.fill(0, offset);
-        this.bandZeros = Math.min(band.length, this.bandZeros + n);
+    // gap filling, so it is where most of a quiet call's time would go. Once the history is all
+    // zeros, the band is left as it is.
+    if (n === this.frameSamples && filter.atRest && (frame === this.zeroSamples || isDigitalZero(frame))) {
+      if (this.bandZeros < this.history) {
+        const at = this.advanceBand(n);
+        this.band.fill(0, at, at + n);
+        this.bandZeros += n;
       }
       return this.zeroAnalysis;
     }
     this.bandZeros = 0;
-    band.copyWithin(0, n);
+    const offset = this.advanceBand(n);
+    const band = this.band;
     let mean = 0;
     for (let i = 0; i < n; i++) mean += frame[i];
     mean /= n;
-    this.highPass.filter(frame, 0, band, offset, n);
-    this.lowPass.filter(band, offset, band, offset, n);
+    // One pass: both filter sections, the frame's AC and band energy, the sub-block levels and
+    // the zero crossings. The arithmetic, and its order, is that of filtering the whole frame
+    // through one section, then the other, then measuring.
+    const { b0: hb0, b1: hb1, b2: hb2, a1: ha1, a2: ha2 } = filter.hp;
+    const { b0: lb0, b1: lb1, b2: lb2, a1: la1, a2: la2 } = filter.lp;
+    let { hx1, hx2, hy1, hy2, ly1, ly2 } = filter;
     let total = 0;
     let bandEnergy = 0;
     let crossings = 0;
@@ -443,9 +437,24 @@ export class VoiceActivityDetector {
       const end = Math.min(start + this.subSamples, n);
       let sub = 0;
       for (let i = start; i < end; i++) {
-        const ac = frame[i] - mean;
+        const x = frame[i];
+        // Flush to zero: after speech then digital silence the memory decays into subnormal
+        // numbers, which cost ~20x more per operation on x86 and never quite reach 0 (seen in
+        // the benchmarks: ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is
+        // far below one LSB.
+        let h = hb0 * x + hb1 * hx1 + hb2 * hx2 - ha1 * hy1 - ha2 * hy2;
+        if (h < 1e-20 && h > -1e-20) h = 0;
+        let y = lb0 * h + lb1 * hy1 + lb2 * hy2 - la1 * ly1 - la2 * ly2;
+        if (y < 1e-20 && y > -1e-20) y = 0;
+        hx2 = hx1;
+        hx1 = x;
+        hy2 = hy1;
+        hy1 = h;
+        ly2 = ly1;
+        ly1 = y;
+        band[offset + i] = y;
+        const ac = x - mean;
         total += ac * ac;
-        const y = band[offset + i];
         bandEnergy += y * y;
         sub += y * y;
         if (i > 0 && (y >= 0) !== (prev >= 0)) crossings++;
@@ -453,27 +462,47 @@ export class VoiceActivityDetector {
       }
       subDb.push(toDb(sub / (end - start)));
     }
+    filter.hx1 = hx1;
+    filter.hx2 = hx2;
+    filter.hy1 = hy1;
+    filter.hy2 = hy2;
+    filter.ly1 = ly1;
+    filter.ly2 = ly2;
     const bandDb = toDb(bandEnergy / n);
     return {
       bandDb,
       digitalSilence: total / n <= DIGITAL_SILENCE_MEAN_SQUARE,
       // Only where it can matter: it is the costly part.
-      periodicity: bandDb >= this.floorDbfs ? this.periodicity(offset) : 0,
+      periodicity: bandDb >= this.floorDbfs ? this.periodicity(offset, n) : 0,
       bandRatio: total > 0 ? Math.min(1, bandEnergy / total) : 0,
       zcr: crossings / n,
       subDb,
     };
   }
 
+  /**
+   * Makes room for `n` more band samples after the history and returns where they go. When the
+   * buffer is full, the history is moved back to its start (one copy every BAND_FRAMES frames).
+   */
+  private advanceBand(n: number): number {
+    if (this.bandEnd + n > this.band.length) {
+      this.band.copyWithin(0, this.bandEnd - this.history, this.bandEnd);
+      this.bandEnd = this.history;
+    }
+    const at = this.bandEnd;
+    this.bandEnd += n;
+    return at;
+  }
+
   /** Peak normalised autocorrelation of the current frame's band signal against its past. */
-  private periodicity(offset: number): number {
+  private periodicity(offset: number, n: number): number {
     const band = this.band;
     const step = this.pitchStep;
     // The band signal at the pitch step, oldest first, in one contiguous array: the lag loops
     // below then read memory in order.
     const c = this.pitchBuffer;
     const base = offset - this.maxLag * step;
-    const len = this.maxLag + Math.ceil((band.length - offset) / step);
+    const len = this.maxLag + Math.ceil(n / step);
     for (let j = 0; j < len; j++) c[j] = band[base + j * step];
     // Energy of any window from a running sum of squares, so each lag costs one product per
     // sample instead of two: energy(a..b) = sq[b] - sq[a].
@@ -635,13 +664,9 @@ export class VoiceActivityDetector {
       if (Math.sqrt(variance) <= STATIONARY_STD_DB && mean > this.noiseDb) this.noiseDb = mean;
     }
 
-    const w = this.windowFrames;
-    this.recentDb[this.recentNext] = db;
-    this.recentNext = (this.recentNext + 1) % w;
-    if (this.recentCount < w) this.recentCount++;
-    if (this.recentCount === w) {
-      let min = Infinity;
-      for (let i = 0; i < w; i++) if (this.recentDb[i] < min) min = this.recentDb[i];
+    this.recent.push(db);
+    if (this.recent.full) {
+      const min = this.recent.min;
       if (min - WINDOW_MIN_MARGIN_DB > this.noiseDb) this.noiseDb = min - WINDOW_MIN_MARGIN_DB;
     }
   }
