@@ -458,7 +458,8 @@ export class CallSession {
     this.audio = conn;
     this.rate = conn.rate;
     const bindMs = this.deps.now() - this.bindStartedAt;
-    this.log.info({ uuid: conn.uuid, channelId: this.callerId, mediaChannelId: transport === 'legacy' ? this.snoopId : this.extId, transport, rate: conn.rate, bindMs: round(bindMs) }, 'bound to channel');
+    // channelId comes from the call's child logger: given here too, pino would write the key twice.
+    this.log.info({ uuid: conn.uuid, mediaChannelId: transport === 'legacy' ? this.snoopId : this.extId, transport, rate: conn.rate, bindMs: round(bindMs) }, 'bound to channel');
     this.timeline.mark('bound', { transport, bindMs: round(bindMs), rate: conn.rate });
     this.deps.hooks?.bound?.(transport, bindMs, transport === 'legacy' && this.cfg.transport === 'audiosocket');
     conn.onClose((reason) => {

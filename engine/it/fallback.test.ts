@@ -49,6 +49,8 @@ describe('fallback to the snoop', () => {
     const bound = await h.logs.waitFor('bound to channel', (l) => l.callId === callId, BIND_TIMEOUT_MS + 2000);
     expect(bound).toMatchObject({ transport: 'legacy', rate: 8000 });
     expect(bound.mediaChannelId).toMatch(/^aiav-.*-snoop$/);
+    // The call's child logger carries channelId; the line must not repeat it.
+    expect(h.logs.keyCount(bound, 'channelId')).toBe(1);
   }
 
   function bindDelayMs(session: { timeline: { marks: Array<{ what: string; at: number }> } }): number {

@@ -18,12 +18,16 @@ export const WARN = 40;
 /** Captures pino output into an array through a destination stream. */
 export class LogCapture {
   readonly lines: LogLine[] = [];
+  /** Each line's text as pino wrote it: parsing keeps only the last of two equal keys. */
+  private readonly raw = new WeakMap<LogLine, string>();
   readonly stream = new Writable({
     write: (chunk: Buffer, _enc, done) => {
       for (const text of chunk.toString('utf8').split('\n')) {
         if (text.trim() === '') continue;
         try {
-          this.lines.push(JSON.parse(text) as LogLine);
+          const line = JSON.parse(text) as LogLine;
+          this.raw.set(line, text);
+          this.lines.push(line);
         } catch {
           // pino writes one JSON object a line; anything else is not ours to check.
         }
@@ -34,6 +38,11 @@ export class LogCapture {
 
   logger(level = 'debug'): Logger {
     return pino({ level }, this.stream);
+  }
+
+  /** How many times `"key":` appears in the line as written (1 when pino wrote the key once). */
+  keyCount(line: LogLine, key: string): number {
+    return (this.raw.get(line) ?? '').split(`"${key}":`).length - 1;
   }
 
   find(msg: string | RegExp, where: (l: LogLine) => boolean = () => true): LogLine[] {
