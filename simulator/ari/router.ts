@@ -39,19 +39,13 @@ export class Router {
       .map(safeDecode);
     let best: { api: CompiledApi; params: Record<string, string>; literals: number[] } | undefined;
     for (const candidate of this.apis) {
-      if (candidate.segments.length !== segments.length) continue;
+      if (candidate.segments.length !== segments.length || !literalsMatch(candidate, segments)) continue;
       const params: Record<string, string> = {};
       const literals: number[] = [];
-      let matches = true;
       candidate.segments.forEach((seg, i) => {
-        if (seg.literal !== undefined) {
-          if (seg.literal === segments[i]) literals.push(i);
-          else matches = false;
-        } else if (seg.param !== undefined) {
-          params[seg.param] = segments[i];
-        }
+        if (seg.literal !== undefined) literals.push(i);
+        else if (seg.param !== undefined) params[seg.param] = segments[i];
       });
-      if (!matches) continue;
       // A literal at an earlier depth wins, as in Asterisk's tree walk.
       if (!best || preferLiterals(literals, best.literals)) best = { api: candidate, params, literals };
     }
@@ -62,6 +56,15 @@ export class Router {
     if (!operation) return { kind: 'method-not-allowed', allow };
     return { kind: 'operation', api: best.api.api, operation, path: best.params };
   }
+}
+
+/** Every literal segment of the path template equals the request's (checked before anything is built for it). */
+function literalsMatch(candidate: CompiledApi, segments: string[]): boolean {
+  for (let i = 0; i < segments.length; i++) {
+    const literal = candidate.segments[i].literal;
+    if (literal !== undefined && literal !== segments[i]) return false;
+  }
+  return true;
 }
 
 function preferLiterals(a: number[], b: number[]): boolean {

@@ -90,8 +90,13 @@ function clamp(v: number): number {
  */
 export function mixFrames(frames: readonly MediaFrame[], rate: number): MediaFrame {
   if (frames.length === 1) return convertRate(frames[0], rate);
-  const count = Math.max(frameSamples(rate), ...frames.map((f) => Math.round((f.pcm.length / 2) * (rate / f.rate))));
-  const acc = new Int32Array(count);
+  let count = frameSamples(rate);
+  for (const f of frames) count = Math.max(count, Math.round((f.pcm.length / 2) * (rate / f.rate)));
+  // Summed in one scratch array reused by every mix: bridges, snoops and MixMonitor mix a frame
+  // per 20 ms per call, and a fresh accumulator each time was a good part of the garbage.
+  if (mixScratch.length < count) mixScratch = new Int32Array(count);
+  const acc = mixScratch;
+  acc.fill(0, 0, count);
   for (const f of frames) {
     const s = view(convertRate(f, rate).pcm);
     const end = Math.min(s.length, count);
@@ -102,6 +107,8 @@ export function mixFrames(frames: readonly MediaFrame[], rate: number): MediaFra
   for (let i = 0; i < count; i++) output[i] = clamp(acc[i]);
   return { rate, pcm: out };
 }
+
+let mixScratch = new Int32Array(960);
 
 /** Root mean square of a frame's samples (0 for an empty frame). */
 export function frameRms(frame: MediaFrame): number {
