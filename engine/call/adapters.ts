@@ -2,7 +2,7 @@
  * Wires the concrete clients into the session's narrow ports (ports.ts).
  */
 import type { AriClient } from '../ari/client.js';
-import { VoiceActivityDetector } from '../audio/vad.js';
+import { VoiceActivityDetector, type VadEvent } from '../audio/vad.js';
 import type { SampleRate } from '../audiosocket/codec.js';
 import type { AudioSocketConnection } from '../audiosocket/connection.js';
 import type { AudioSocketServer } from '../audiosocket/server.js';
@@ -87,14 +87,22 @@ function boundAudio(conn: AudioSocketConnection, uuid: string): BoundAudio {
   };
 }
 
-/** Per-frame speech verdicts from the engine's VAD; the barge-in detector does the smoothing. */
+/**
+ * Per-frame speech verdicts from the engine's VAD (the barge-in detector does the smoothing), and
+ * its speech start/end events for a provider that listens (SessionOptions.callerSpeech).
+ */
 export function vadDetector(rate: number): VoiceDetector {
   let speechLike = false;
   const vad = new VoiceActivityDetector({ rate, onFrame: (f) => (speechLike = f.speechLike) });
+  const listeners: Array<(event: VadEvent) => void> = [];
   return {
     isSpeech(frame) {
-      vad.push(frame);
+      const events = vad.push(frame);
+      for (const event of events) for (const listener of listeners) listener(event);
       return speechLike;
+    },
+    onEvent(listener) {
+      listeners.push(listener);
     },
   };
 }

@@ -11,8 +11,9 @@ import type { Logger } from 'pino';
 import type { AriEvent } from '../ari/models.js';
 import { dbfs } from '../audio/pcm.js';
 import { StreamingResampler } from '../audio/resample.js';
+import type { VadEvent } from '../audio/vad.js';
 import type { MediaStore, StoredMedia } from '../media/store.js';
-import type { Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
+import type { CallerSpeech, Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
 import { BargeInDetector, type BargeInSettings } from './barge-in.js';
 import { SilenceCarrier } from './carrier.js';
 import { AgentPlayout } from './playout.js';
@@ -45,6 +46,8 @@ export interface SessionConfig {
 export interface VoiceDetector {
   /** One 20 ms frame in; whether it is speech. */
   isSpeech(frame: Buffer): boolean;
+  /** Speech start/end events as frames complete them, for a provider that can use them. */
+  onEvent?(listener: (event: VadEvent) => void): void;
 }
 
 export interface SessionDeps {
@@ -526,6 +529,7 @@ export class CallSession {
           format: { encoding: 'linear16', sampleRate: this.providerRate },
           logger: this.log,
           onEvent: (ev) => this.onProviderEvent(session, ev),
+          callerSpeech: this.callerSpeech(),
         });
         if (this.state !== 'talking') {
           await session.close();
@@ -547,6 +551,17 @@ export class CallSession {
       }
     }
     await this.apologizeAndHangUp('no provider could be opened');
+  }
+
+  /**
+   * The session's VAD events, offered to the provider when it is pushed the very audio the VAD
+   * hears (the feed hands on `heard` unchanged at the call's rate). A provider whose own detector
+   * would repeat the work (the scripted one) listens instead: one detector per call, not two.
+   */
+  private callerSpeech(): CallerSpeech | undefined {
+    const vad = this.vad;
+    if (this.providerRate !== this.rate || !vad?.onEvent) return undefined;
+    return { onEvent: (listener) => vad.onEvent!(listener) };
   }
 
   /** The provider's rate: streaming.sample_rate_hz, or the call's own. */

@@ -5,9 +5,11 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dbfs, silence } from '../audio/pcm.js';
 import { dominantFrequency, tone } from '../audio/tone.js';
+import type { VadEvent } from '../audio/vad.js';
 import { encodeWav, parseWav } from '../audio/wav.js';
 import { createScriptedProvider, type ScriptedProviderOptions } from './scripted.js';
-import { ProviderError, type ProviderEvent, type ProviderSession } from './types.js';
+import { vadDetector } from '../call/adapters.js';
+import { ProviderError, type ProviderEvent, type ProviderSession, type SessionOptions } from './types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = join(ROOT, 'fixtures', 'audio');
@@ -109,7 +111,12 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-async function start(script: string, rate = 16000, options: ScriptedProviderOptions = {}): Promise<Harness> {
+async function start(
+  script: string,
+  rate = 16000,
+  options: ScriptedProviderOptions = {},
+  extra: Pick<SessionOptions, 'callerSpeech'> = {},
+): Promise<Harness> {
   const provider = createScriptedProvider({ scriptPath: writeScript(script), rootDir: dir, ...options });
   const events: ProviderEvent[] = [];
   const session = await provider.openSession({
@@ -117,6 +124,7 @@ async function start(script: string, rate = 16000, options: ScriptedProviderOpti
     format: { encoding: 'linear16', sampleRate: rate },
     logger,
     onEvent: (e) => events.push(e),
+    ...extra,
   });
   open.push(session);
   return {
@@ -212,6 +220,56 @@ describe('scripted provider', () => {
     const t = h.types();
     const stop = t.lastIndexOf('user_stopped_speaking');
     expect(t.slice(stop, stop + 4)).toEqual(['user_stopped_speaking', 'transcript', 'response_started', 'transcript']);
+  });
+
+  it('listens to the engine\'s speech events when offered them, and then runs no detector of its own', async () => {
+    let engineListener: ((event: VadEvent) => void) | undefined;
+    const h = await start(BASE_SCRIPT, 16000, {}, { callerSpeech: { onEvent: (l) => (engineListener = l) } });
+    await h.until((ev) => doneCount(ev) === 1); // greeting
+    expect(engineListener).toBeDefined();
+
+    // Speech pushed in is not analysed here...
+    pushFrames(h.session, turnAudio(16000), 16000);
+    expect(count(h.events, 'user_started_speaking')).toBe(0);
+    // ...the engine's events make the turn.
+    engineListener!({ type: 'speech-start', atMs: 400, sample: 6400, detectedAtMs: 500 });
+    expect(count(h.events, 'user_started_speaking')).toBe(1);
+    engineListener!({ type: 'speech-end', atMs: 1600, sample: 25600, detectedAtMs: 1900, speechMs: 1200 });
+    expect(count(h.events, 'user_stopped_speaking')).toBe(1);
+    expect(h.events).toContainEqual({ type: 'transcript', role: 'user', text: 'my question', final: true });
+    await h.until((ev) => doneCount(ev) === 2);
+    expect(responses(h.events)[1].text).toBe('First answer');
+
+    // Nothing after close.
+    await h.session.close();
+    engineListener!({ type: 'speech-start', atMs: 3000, sample: 48000, detectedAtMs: 3100 });
+    expect(count(h.events, 'user_started_speaking')).toBe(1);
+  });
+
+  it('makes the same turns from the engine\'s detector as from its own', async () => {
+    const audio = Buffer.concat([turnAudio(16000), noise(500, 16000, -50), turnAudio(16000, 800)]);
+    const own = await start(BASE_SCRIPT);
+    const engineVad = vadDetector(16000);
+    const shared = await start(BASE_SCRIPT, 16000, {}, { callerSpeech: { onEvent: (l) => engineVad.onEvent!(l) } });
+    for (const h of [own, shared]) await h.until((ev) => doneCount(ev) === 1);
+    const frame = 640;
+    for (let at = 0; at < audio.length; at += frame) {
+      const pcm = audio.subarray(at, at + frame);
+      own.session.pushAudio(pcm);
+      // As the call session does: the provider is pushed the frame, then the engine's VAD hears it.
+      shared.session.pushAudio(pcm);
+      engineVad.isSpeech(pcm);
+    }
+    const turns = (h: Harness) => h.events.filter((e) => e.type === 'user_started_speaking' || e.type === 'user_stopped_speaking' || (e.type === 'transcript' && e.role === 'user'));
+    expect(turns(own)).toHaveLength(6);
+    expect(turns(shared)).toEqual(turns(own));
+  });
+
+  it('runs its own detector when it was given VAD tuning, even when offered the engine\'s events', async () => {
+    const h = await start(BASE_SCRIPT, 16000, { vad: { minSilenceMs: 300 } }, { callerSpeech: { onEvent: () => undefined } });
+    await h.until((ev) => doneCount(ev) === 1);
+    pushFrames(h.session, turnAudio(16000), 16000);
+    expect(count(h.events, 'user_stopped_speaking')).toBe(1);
   });
 
   it('reports speech onset promptly and end of speech only after the VAD hangover', async () => {

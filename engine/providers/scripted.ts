@@ -4,7 +4,9 @@
  *
  * IT DOES NOT UNDERSTAND SPEECH. It hears *that* the caller spoke, never *what* was said: a real
  * voice-activity detector (engine/audio/vad.ts) runs over the caller audio pushed in, and every
- * end of speech is one caller turn. The answer to turn N is whatever the YAML script lists for
+ * end of speech is one caller turn. When the engine offers its own detector's events for that
+ * audio (SessionOptions.callerSpeech) and no VAD tuning was given here, it listens to those
+ * instead of running a second detector over the same frames. The answer to turn N is whatever the YAML script lists for
  * turn N (or for an utterance the harness says was played, or its default), played from a
  * recorded file. The user transcript it reports is the script's `expected_user_text`, the
  * harness's hint, or "<turn N>" — never a recognition result.
@@ -109,7 +111,8 @@ interface Delivery {
 class ScriptedSession implements ProviderSession {
   readonly provider = SCRIPTED_PROVIDER_NAME;
   private readonly log: Logger;
-  private readonly vad: VoiceActivityDetector;
+  /** Its own detector; undefined when it listens to the engine's (callerSpeech). */
+  private readonly vad: VoiceActivityDetector | undefined;
   private readonly rate: number;
   private closed = false;
   private turn = 0;
@@ -126,14 +129,21 @@ class ScriptedSession implements ProviderSession {
   ) {
     this.rate = options.format.sampleRate;
     this.log = options.logger.child({ provider: SCRIPTED_PROVIDER_NAME });
-    this.vad = new VoiceActivityDetector({ ...providerOptions.vad, rate: this.rate });
+    if (options.callerSpeech && providerOptions.vad === undefined) {
+      options.callerSpeech.onEvent((event) => {
+        if (!this.closed) this.onSpeech([event]);
+      });
+    } else {
+      this.vad = new VoiceActivityDetector({ ...providerOptions.vad, rate: this.rate });
+    }
+    this.log.debug({ detector: this.vad ? 'own' : 'engine', sampleRate: this.rate }, 'listening for caller turns');
     // Not synchronously: the caller of openSession() must hold the session before events come.
     const greeting = script.greeting;
     if (greeting) this.thinking = setTimeout(() => this.respond(greeting), 0);
   }
 
   pushAudio(pcm: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || !this.vad) return;
     let events: VadEvent[];
     try {
       events = this.vad.push(pcm);
@@ -141,6 +151,10 @@ class ScriptedSession implements ProviderSession {
       this.log.error({ err }, 'VAD failed on caller audio');
       return;
     }
+    this.onSpeech(events);
+  }
+
+  private onSpeech(events: VadEvent[]): void {
     for (const event of events) {
       if (event.type === 'speech-start') {
         this.log.debug({ atMs: event.atMs, delivering: this.current !== undefined }, 'caller speech started');
@@ -177,7 +191,7 @@ class ScriptedSession implements ProviderSession {
     if (this.closed) return;
     this.cancelResponse();
     this.closed = true; // before the event: a listener calling close() again must find it done
-    this.vad.reset();
+    this.vad?.reset();
     this.deliver({ type: 'closed', reason: 'closed by the engine', expected: true });
   }
 

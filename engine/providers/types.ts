@@ -7,6 +7,7 @@
  * and speaks.
  */
 import type { Logger } from 'pino';
+import type { VadEvent } from '../audio/vad.js';
 
 /** Signed 16-bit little-endian mono PCM at a sample rate: what AudioSocket carries. */
 export interface AudioFormat {
@@ -40,6 +41,17 @@ export interface SessionOptions {
   format: AudioFormat;
   logger: Logger;
   onEvent: ProviderEventListener;
+  /**
+   * The engine's own voice-activity events (engine/audio/vad.ts, default tuning) over exactly the
+   * audio this session is pushed, for a provider that would otherwise run a detector of its own:
+   * the engine already runs one per call for barge-in. Given only when the session's audio is the
+   * audio that detector hears (same rate); each event comes as the frame it completes is pushed.
+   */
+  callerSpeech?: CallerSpeech;
+}
+
+export interface CallerSpeech {
+  onEvent(listener: (event: VadEvent) => void): void;
 }
 
 export interface ProviderSession {
