@@ -307,3 +307,32 @@ describe('VoiceActivityDetector when noise starts after silence', () => {
     expect(analyse(pcm, 8000).speechLikeFrames).toBe(0);
   });
 });
+
+describe('VoiceActivityDetector without a frame listener', () => {
+  // Without onFrame, periodicity() stops at the first lag that is periodic enough (starting from
+  // the last frame's best): the events and each frame's verdict must be the same as with it.
+  it('gives the same events and per-frame verdicts as with onFrame, over speech in noise', () => {
+    for (const name of ['caller-hello-16k.wav', 'caller-question-8k.wav', 'agent-long-answer-16k.wav']) {
+      const { pcm, rate } = fixture(name);
+      for (const noiseDbfs of [-70, -45, -35]) {
+        const speech = concat([silence(rate, 300), pcm, silence(rate, 500)]);
+        const audio = concat([mix(speech, whiteNoise(durationMs(speech, rate), rate, noiseDbfs)), silence(rate, 200)]);
+        const reported: boolean[] = [];
+        const withListener = new VoiceActivityDetector({ rate, onFrame: (f) => reported.push(f.speechLike) });
+        const without = new VoiceActivityDetector({ rate });
+        const frame = (rate / 50) * 2;
+        const eventsWith: VadEvent[] = [];
+        const eventsWithout: VadEvent[] = [];
+        const verdicts: boolean[] = [];
+        for (let at = 0; at + frame <= audio.length; at += frame) {
+          eventsWith.push(...withListener.push(audio.subarray(at, at + frame)));
+          eventsWithout.push(...without.push(audio.subarray(at, at + frame)));
+          verdicts.push(without.frameSpeechLike);
+        }
+        expect(eventsWith.length).toBeGreaterThan(0);
+        expect(eventsWithout).toEqual(eventsWith);
+        expect(verdicts).toEqual(reported);
+      }
+    }
+  });
+});

@@ -237,6 +237,8 @@ export class VoiceActivityDetector {
    */
   private band!: Float64Array;
   private bandEnd = 0;
+  /** The lag (at the pitch step) of the last periodicity peak found; 0 before any. */
+  private bestLag = 0;
   /** periodicity()'s scratch: band at the pitch step, lags first, and its running sum of squares. */
   private pitchBuffer!: Float64Array;
   private pitchEnergy!: Float64Array;
@@ -266,6 +268,7 @@ export class VoiceActivityDetector {
   private lastSpeechSubDb: number[] = [];
   private speechStartSample = 0;
   private previous: FrameAnalysis | undefined;
+  private lastSpeechLike = false;
   /** The threshold in force when the last speech-like frame was judged. */
   private lastThresholdDb = 0;
   /** What analyse() finds in a whole all-zero frame through filters at rest (shared, read-only). */
@@ -313,6 +316,11 @@ export class VoiceActivityDetector {
     return this.isSpeaking;
   }
 
+  /** Whether the last frame analysed counted as speech (VadFrame.speechLike), without onFrame. */
+  get frameSpeechLike(): boolean {
+    return this.lastSpeechLike;
+  }
+
   /** The current noise floor estimate, dBFS (NaN before the first frame). */
   get noiseFloorDbfs(): number {
     return this.noiseDb;
@@ -347,6 +355,8 @@ export class VoiceActivityDetector {
     this.silentFrames = 0;
     this.lastSpeechFrame = -1;
     this.previous = undefined;
+    this.bestLag = 0;
+    this.lastSpeechLike = false;
   }
 
   /** Analyses more audio (any length); returns the events it completes. */
@@ -496,7 +506,13 @@ export class VoiceActivityDetector {
     return at;
   }
 
-  /** Peak normalised autocorrelation of the current frame's band signal against its past. */
+  /**
+   * Peak normalised autocorrelation of the current frame's band signal against its past. The
+   * detector itself only asks whether it reaches PERIODIC_CORRELATION: unless someone reads the
+   * value (onFrame), the search starts at the last frame's best lag and stops at the first lag
+   * that reaches it, so a voiced frame usually costs one lag instead of ~100. It is the costly
+   * part of a loud frame.
+   */
   private periodicity(offset: number, n: number): number {
     const band = this.band;
     const step = this.pitchStep;
@@ -511,29 +527,47 @@ export class VoiceActivityDetector {
     const sq = this.pitchEnergy;
     sq[0] = 0;
     for (let j = 0; j < len; j++) sq[j + 1] = sq[j] + c[j] * c[j];
-    const first = this.maxLag;
-    const e0 = sq[len] - sq[first];
+    const e0 = sq[len] - sq[this.maxLag];
+    const enough = this.onFrame ? Infinity : PERIODIC_CORRELATION;
+    const hint = this.bestLag;
+    if (enough !== Infinity && hint >= this.minLag) {
+      const r = this.correlation(hint, len, e0);
+      if (r >= enough) return r;
+    }
     let best = 0;
     for (let lag = this.minLag; lag <= this.maxLag; lag++) {
-      // Four partial sums: one running sum waits on each addition before the next (the
-      // loop's speed limit); four let the CPU overlap them.
-      let xy0 = 0;
-      let xy1 = 0;
-      let xy2 = 0;
-      let xy3 = 0;
-      let k = first;
-      for (; k + 3 < len; k += 4) {
-        xy0 += c[k] * c[k - lag];
-        xy1 += c[k + 1] * c[k + 1 - lag];
-        xy2 += c[k + 2] * c[k + 2 - lag];
-        xy3 += c[k + 3] * c[k + 3 - lag];
+      const r = this.correlation(lag, len, e0);
+      if (r > best) {
+        best = r;
+        this.bestLag = lag;
+        if (best >= enough) break;
       }
-      for (; k < len; k++) xy0 += c[k] * c[k - lag];
-      const xy = xy0 + xy1 + (xy2 + xy3);
-      const e1 = sq[len - lag] - sq[first - lag];
-      if (xy > 0 && e1 > 0) best = Math.max(best, xy / Math.sqrt(e0 * e1));
     }
     return best;
+  }
+
+  /** Normalised correlation of the frame (pitchBuffer from maxLag on, energy e0) with itself `lag` earlier; 0 when not positive. */
+  private correlation(lag: number, len: number, e0: number): number {
+    const c = this.pitchBuffer;
+    const sq = this.pitchEnergy;
+    const first = this.maxLag;
+    // Four partial sums: one running sum waits on each addition before the next (the loop's
+    // speed limit); four let the CPU overlap them.
+    let xy0 = 0;
+    let xy1 = 0;
+    let xy2 = 0;
+    let xy3 = 0;
+    let k = first;
+    for (; k + 3 < len; k += 4) {
+      xy0 += c[k] * c[k - lag];
+      xy1 += c[k + 1] * c[k + 1 - lag];
+      xy2 += c[k + 2] * c[k + 2 - lag];
+      xy3 += c[k + 3] * c[k + 3 - lag];
+    }
+    for (; k < len; k++) xy0 += c[k] * c[k - lag];
+    const xy = xy0 + xy1 + (xy2 + xy3);
+    const e1 = sq[len - lag] - sq[first - lag];
+    return xy > 0 && e1 > 0 ? xy / Math.sqrt(e0 * e1) : 0;
   }
 
   private processFrame(frame: Int16Array, events: VadEvent[]): void {
@@ -560,6 +594,7 @@ export class VoiceActivityDetector {
       if (periodic) this.onsetVoiced++;
     }
     const speechLike = loud && (this.isSpeaking || this.onsetVoiced > 0 || this.minVoicedFrames === 0);
+    this.lastSpeechLike = speechLike;
     if (!a.digitalSilence) this.updateNoiseFloor(a.bandDb, speechLike, periodic);
 
     if (loud) {

@@ -92,14 +92,14 @@ function boundAudio(conn: AudioSocketConnection, uuid: string): BoundAudio {
  * its speech start/end events for a provider that listens (SessionOptions.callerSpeech).
  */
 export function vadDetector(rate: number): VoiceDetector {
-  let speechLike = false;
-  const vad = new VoiceActivityDetector({ rate, onFrame: (f) => (speechLike = f.speechLike) });
+  // No onFrame: the detector then skips work only a frame report needs (see periodicity()).
+  const vad = new VoiceActivityDetector({ rate });
   const listeners: Array<(event: VadEvent) => void> = [];
   return {
     isSpeech(frame) {
       const events = vad.push(frame);
       for (const event of events) for (const listener of listeners) listener(event);
-      return speechLike;
+      return vad.frameSpeechLike;
     },
     onEvent(listener) {
       listeners.push(listener);
