@@ -61,7 +61,14 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const media = new MediaStore({ dir: cfg.media.dir, soundPrefix: cfg.media.sound_prefix });
   await media.init();
 
-  const ari = new AriClient({ url: cfg.ari.url, username: cfg.ari.username, password: cfg.ari.password, requestTimeoutMs: cfg.timeouts.ari_request_ms, logger });
+  const ari = new AriClient({
+    url: cfg.ari.url,
+    username: cfg.ari.username,
+    password: cfg.ari.password,
+    requestTimeoutMs: cfg.timeouts.ari_request_ms,
+    maxConcurrentRequests: cfg.ari.max_concurrent_requests,
+    logger,
+  });
   const ports = ariPorts(ari);
 
   // One 20 ms ticker paces every connection's output and fills gaps in every call's input, its

@@ -46,6 +46,8 @@ export interface SimulatorOptions {
   extensionsConf?: string;
   /** A ready model to serve instead of a new SimPbx (façade tests). close() closes it too. */
   pbx?: Pbx;
+  /** ARI HTTP connections served at once (http.conf sessionlimit); default 100, as Asterisk. */
+  sessionLimit?: number;
 }
 
 export interface Simulator {
@@ -96,6 +98,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       port: options.port,
       logger,
       control: options.control,
+      sessionLimit: options.sessionLimit,
     });
   } catch (err) {
     await pbx.close();

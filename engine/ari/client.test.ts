@@ -245,3 +245,24 @@ describe('AriClient errors', () => {
     expect(text).not.toContain(Buffer.from('u:hunter2').toString('base64'));
   });
 });
+
+describe('AriClient concurrency', () => {
+  it('has at most maxConcurrentRequests requests in flight, and the rest wait their turn', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const server = createServer((_req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(204).end();
+      }, 5);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const port = (server.address() as AddressInfo).port;
+    const client = new AriClient({ url: `http://127.0.0.1:${port}`, username: 'u', password: 'p', maxConcurrentRequests: 4 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => client.channels.hangup(`c${i}`)));
+    expect(peak).toBe(4);
+  });
+});

@@ -28,14 +28,20 @@ import type {
   RecordParams,
   SnoopParams,
 } from './params.js';
+import { ConcurrencyLimiter } from './limiter.js';
 
 export interface AriClientOptions {
   /** Asterisk's HTTP server, e.g. http://127.0.0.1:8088 (a trailing /ari is accepted). */
   url: string;
   username: string;
   password: string;
-  /** Per-request timeout. Default 5000 ms. */
+  /** Per-request timeout, counted from when the request goes out. Default 5000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * Requests in flight at once; more wait their turn (engine/ari/limiter.ts says why). Default
+   * 20, well under Asterisk's default http.conf sessionlimit of 100.
+   */
+  maxConcurrentRequests?: number;
   logger?: Logger;
   /** Injected for tests; global fetch by default. */
   fetch?: typeof fetch;
@@ -65,6 +71,7 @@ export class AriClient {
   readonly #authorization: string;
   private readonly log: Logger | undefined;
   private readonly fetchImpl: typeof fetch;
+  private readonly limiter: ConcurrencyLimiter;
 
   constructor(options: AriClientOptions) {
     this.baseUrl = ariBaseUrl(options.url);
@@ -73,6 +80,7 @@ export class AriClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.log = options.logger;
     this.fetchImpl = options.fetch ?? fetch;
+    this.limiter = new ConcurrencyLimiter(options.maxConcurrentRequests ?? 20);
   }
 
   // ---- channels ----
@@ -160,7 +168,11 @@ export class AriClient {
     return this.request(method, path, options, async (res) => Buffer.from(await res.arrayBuffer()));
   }
 
-  private async request<T>(
+  private request<T>(method: string, path: string, options: RequestOptions, read: (res: Response) => Promise<T>): Promise<T> {
+    return this.limiter.run(() => this.send(method, path, options, read));
+  }
+
+  private async send<T>(
     method: string,
     path: string,
     options: RequestOptions,

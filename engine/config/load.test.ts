@@ -44,6 +44,7 @@ describe('defaults', () => {
       app: 'asterisk-ai-voice-agent',
       reconnect: { min_ms: 500, max_ms: 10_000 },
       ping_interval_ms: 5000,
+      max_concurrent_requests: 20,
     });
     expect(cfg.audiosocket).toEqual({
       host: '127.0.0.1',

@@ -107,6 +107,12 @@ export const configSchema = z
           .default({}),
         /** Ping period of the events WebSocket; a missing pong within it reconnects. 0 disables. */
         ping_interval_ms: int(0, 600_000).default(5000),
+        /**
+         * ARI requests in flight at once (so connections open): keep it well under Asterisk's
+         * http.conf sessionlimit (100 by default, shared with every other HTTP user of the PBX),
+         * which closes connections beyond it without an answer. Others wait their turn.
+         */
+        max_concurrent_requests: int(1, 1000).default(20),
       })
       .strict(),
     audiosocket: z

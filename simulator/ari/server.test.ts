@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -296,5 +297,31 @@ describe('HTTP connections', () => {
     const res = await fetch(`${s.url}/ari/asterisk/info`, { headers: auth });
     await res.arrayBuffer();
     expect(res.headers.get('keep-alive')).toBe('timeout=15');
+  });
+
+  it('closes connections over the session limit unanswered, as Asterisk does (http.conf sessionlimit)', async () => {
+    pbx = new FakePbx();
+    server = await startAriServer({ pbx, credentials: creds, port: 0, sessionLimit: 5 });
+    const port = Number(new URL(server.url).port);
+    const sockets: Socket[] = [];
+    const outcomes = await Promise.all(
+      Array.from({ length: 7 }, () =>
+        new Promise<'answered' | 'closed'>((resolve) => {
+          const socket = createConnection(port, '127.0.0.1');
+          sockets.push(socket);
+          let got = '';
+          socket.on('connect', () => setTimeout(() => socket.write(`GET /ari/asterisk/ping HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.Authorization}\r\n\r\n`), 100));
+          socket.on('data', (d: Buffer) => {
+            got += String(d);
+            if (got.includes('\r\n\r\n')) resolve('answered');
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => resolve('closed'));
+        }),
+      ),
+    );
+    for (const socket of sockets) socket.destroy();
+    expect(outcomes.filter((o) => o === 'answered')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'closed')).toHaveLength(2);
   });
 });

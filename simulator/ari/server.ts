@@ -31,7 +31,15 @@ export interface AriServerOptions {
   logger?: Logger;
   /** Serve /_sim (default true). */
   control?: boolean;
+  /**
+   * Connections served at once, WebSockets included (http.conf sessionlimit, default 100 as in
+   * Asterisk); one beyond it is closed without an answer.
+   */
+  sessionLimit?: number;
 }
+
+/** Asterisk's default http.conf sessionlimit (main/http.c). */
+export const DEFAULT_SESSION_LIMIT = 100;
 
 export interface AriServer {
   /** e.g. http://127.0.0.1:8088 (what ari-client's connect() takes). */
@@ -87,6 +95,19 @@ export async function startAriServer(options: AriServerOptions): Promise<AriServ
   // could send its next request on a connection just being closed ("socket hang up"), which a
   // client of Asterisk would not see after the same wait.
   server.keepAliveTimeout = 15_000;
+  // Asterisk accepts a connection over its sessionlimit and closes it at once, unanswered: a
+  // client sees "other side closed". Measured on Asterisk 22 with the default limit of 100 and
+  // one events WebSocket open: of 130 more connections 99 were answered, 31 closed.
+  const sessionLimit = options.sessionLimit ?? DEFAULT_SESSION_LIMIT;
+  let sessions = 0;
+  server.on('connection', (socket) => {
+    if (sessions >= sessionLimit) {
+      socket.destroy();
+      return;
+    }
+    sessions++;
+    socket.once('close', () => sessions--);
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOnly(req.url ?? '/');
