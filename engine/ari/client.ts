@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { AriHttpError, AriNetworkError } from './errors.js';
+import { ConcurrencyLimiter } from './limiter.js';
 import type {
   AsteriskInfo,
   Bridge,
@@ -28,7 +29,6 @@ import type {
   RecordParams,
   SnoopParams,
 } from './params.js';
-import { ConcurrencyLimiter } from './limiter.js';
 
 export interface AriClientOptions {
   /** Asterisk's HTTP server, e.g. http://127.0.0.1:8088 (a trailing /ari is accepted). */

@@ -529,13 +529,12 @@ export class VoiceActivityDetector {
     for (let j = 0; j < len; j++) sq[j + 1] = sq[j] + c[j] * c[j];
     const e0 = sq[len] - sq[this.maxLag];
     const enough = this.onFrame ? Infinity : PERIODIC_CORRELATION;
-    const hint = this.bestLag;
-    if (enough !== Infinity && hint >= this.minLag) {
-      const r = this.correlation(hint, len, e0);
-      if (r >= enough) return r;
-    }
-    let best = 0;
+    // The last best lag first; when it falls short it is the best so far, and not tried again.
+    const hint = enough !== Infinity && this.bestLag >= this.minLag ? this.bestLag : 0;
+    let best = hint > 0 ? this.correlation(hint, len, e0) : 0;
+    if (best >= enough) return best;
     for (let lag = this.minLag; lag <= this.maxLag; lag++) {
+      if (lag === hint) continue;
       const r = this.correlation(lag, len, e0);
       if (r > best) {
         best = r;
@@ -546,7 +545,10 @@ export class VoiceActivityDetector {
     return best;
   }
 
-  /** Normalised correlation of the frame (pitchBuffer from maxLag on, energy e0) with itself `lag` earlier; 0 when not positive. */
+  /**
+   * Normalised correlation of the frame (pitchBuffer from maxLag on, energy e0) with itself `lag`
+   * samples earlier; 0 when not positive.
+   */
   private correlation(lag: number, len: number, e0: number): number {
     const c = this.pitchBuffer;
     const sq = this.pitchEnergy;

@@ -7,8 +7,8 @@ import { dbfs, silence } from '../audio/pcm.js';
 import { dominantFrequency, tone } from '../audio/tone.js';
 import type { VadEvent } from '../audio/vad.js';
 import { encodeWav, parseWav } from '../audio/wav.js';
-import { createScriptedProvider, type ScriptedProviderOptions } from './scripted.js';
 import { vadDetector } from '../call/adapters.js';
+import { createScriptedProvider, type ScriptedProviderOptions } from './scripted.js';
 import { ProviderError, type ProviderEvent, type ProviderSession, type SessionOptions } from './types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -6,9 +6,9 @@
  * voice-activity detector (engine/audio/vad.ts) runs over the caller audio pushed in, and every
  * end of speech is one caller turn. When the engine offers its own detector's events for that
  * audio (SessionOptions.callerSpeech) and no VAD tuning was given here, it listens to those
- * instead of running a second detector over the same frames. The answer to turn N is whatever the YAML script lists for
- * turn N (or for an utterance the harness says was played, or its default), played from a
- * recorded file. The user transcript it reports is the script's `expected_user_text`, the
+ * instead of running a second detector over the same frames. The answer to turn N is whatever
+ * the YAML script lists for turn N (or for an utterance the harness says was played, or its
+ * default), played from a recorded file. The user transcript it reports is the script's `expected_user_text`, the
  * harness's hint, or "<turn N>" — never a recognition result.
  *
  * Events, per turn:

@@ -58,7 +58,7 @@ export class Router {
   }
 }
 
-/** Every literal segment of the path template equals the request's (checked before anything is built for it). */
+/** Every literal segment of the path template equals the request's: checked before anything is built for it. */
 function literalsMatch(candidate: CompiledApi, segments: string[]): boolean {
   for (let i = 0; i < segments.length; i++) {
     const literal = candidate.segments[i].literal;

@@ -9,6 +9,7 @@
  * second in both directions. The shared converter is still used where quality matters and cost
  * does not (decoding sound files once, see sounds.ts).
  */
+import { clampSample, mixInto } from '../../engine/audio/pcm.js';
 
 export interface MediaFrame {
   readonly rate: number;
@@ -76,12 +77,8 @@ export function scaleFrame(frame: MediaFrame, factor: number): MediaFrame {
   const input = view(frame.pcm);
   const out = Buffer.allocUnsafe(input.length * 2);
   const output = new Int16Array(out.buffer, out.byteOffset, input.length);
-  for (let i = 0; i < input.length; i++) output[i] = clamp(input[i] * factor);
+  for (let i = 0; i < input.length; i++) output[i] = clampSample(input[i] * factor);
   return { rate: frame.rate, pcm: out };
-}
-
-function clamp(v: number): number {
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : Math.round(v);
 }
 
 /**
@@ -93,18 +90,16 @@ export function mixFrames(frames: readonly MediaFrame[], rate: number): MediaFra
   let count = frameSamples(rate);
   for (const f of frames) count = Math.max(count, Math.round((f.pcm.length / 2) * (rate / f.rate)));
   // Summed in one scratch array reused by every mix: bridges, snoops and MixMonitor mix a frame
-  // per 20 ms per call, and a fresh accumulator each time was a good part of the garbage.
+  // per 20 ms per call. mixFrames allocated 48 of the simulator's 416 MB in 14 s of a 500-call
+  // ramp, its accumulator (twice the output's bytes) the larger part. No frame is longer than
+  // count, so nothing lands past it.
   if (mixScratch.length < count) mixScratch = new Int32Array(count);
   const acc = mixScratch;
   acc.fill(0, 0, count);
-  for (const f of frames) {
-    const s = view(convertRate(f, rate).pcm);
-    const end = Math.min(s.length, count);
-    for (let i = 0; i < end; i++) acc[i] += s[i];
-  }
+  for (const f of frames) mixInto(acc, convertRate(f, rate).pcm);
   const out = Buffer.allocUnsafe(count * 2);
   const output = new Int16Array(out.buffer, out.byteOffset, count);
-  for (let i = 0; i < count; i++) output[i] = clamp(acc[i]);
+  for (let i = 0; i < count; i++) output[i] = clampSample(acc[i]);
   return { rate, pcm: out };
 }
 
