@@ -299,13 +299,12 @@ describe('HTTP connections', () => {
     expect(res.headers.get('keep-alive')).toBe('timeout=15');
   });
 
-  it('closes connections over the session limit unanswered, as Asterisk does (http.conf sessionlimit)', async () => {
-    pbx = new FakePbx();
-    server = await startAriServer({ pbx, credentials: creds, port: 0, sessionLimit: 5 });
-    const port = Number(new URL(server.url).port);
+  /** Opens `count` connections at once, each sending one request; how many got an answer. */
+  async function openSessions(s: AriServer, count: number): Promise<{ answered: number; closed: number }> {
+    const port = Number(new URL(s.url).port);
     const sockets: Socket[] = [];
     const outcomes = await Promise.all(
-      Array.from({ length: 7 }, () =>
+      Array.from({ length: count }, () =>
         new Promise<'answered' | 'closed'>((resolve) => {
           const socket = createConnection(port, '127.0.0.1');
           sockets.push(socket);
@@ -321,7 +320,18 @@ describe('HTTP connections', () => {
       ),
     );
     for (const socket of sockets) socket.destroy();
-    expect(outcomes.filter((o) => o === 'answered')).toHaveLength(5);
-    expect(outcomes.filter((o) => o === 'closed')).toHaveLength(2);
+    return { answered: outcomes.filter((o) => o === 'answered').length, closed: outcomes.filter((o) => o === 'closed').length };
+  }
+
+  it('closes connections over the session limit unanswered, as Asterisk does (http.conf sessionlimit)', async () => {
+    pbx = new FakePbx();
+    server = await startAriServer({ pbx, credentials: creds, port: 0, sessionLimit: 5 });
+    expect(await openSessions(server, 7)).toEqual({ answered: 5, closed: 2 });
+  });
+
+  it('serves 100 sessions by default, the events WebSocket among them (Asterisk 22 answered 99 of 130 beside one)', async () => {
+    const s = await start();
+    await connect(s, 'app=ai&api_key=asterisk:asterisk');
+    expect(await openSessions(s, 130)).toEqual({ answered: 99, closed: 31 });
   });
 });
