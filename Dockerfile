@@ -60,5 +60,6 @@ EXPOSE 8090 8091
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8091/ready',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
 
-# Exec form: node is PID 1 and receives SIGTERM from `docker stop` directly.
-CMD ["node", "dist/engine/main.js"]
+# Exec form: node is PID 1 and receives SIGTERM from `docker stop` directly. The flag is the
+# engine's GC setting for call setup bursts: see engine/node-flags.ts.
+CMD ["node", "--max-semi-space-size=32", "dist/engine/main.js"]

@@ -35,6 +35,7 @@ import { AriClient } from '../engine/ari/client.js';
 import { AriEventStream } from '../engine/ari/events.js';
 import { encodeWav } from '../engine/audio/wav.js';
 import { cpuPercent, nodeFlagsFromEnv, REPO_ROOT, sleep } from './lib/children.js';
+import { ENGINE_NODE_FLAGS } from '../engine/node-flags.js';
 import { EngineProcess, type EngineLogLine } from './lib/engine-process.js';
 import { hostBusyPercent, hostCpu } from './lib/machine.js';
 import { histogram, histogramDelta, histogramQuantile, metricSum, scrape, type Sample } from './lib/prom.js';
@@ -66,6 +67,14 @@ const LINE_NOISE_S = 10;
  * ramp; on one thread its GC stays in its own process. 1 (default) or 0 to compare.
  */
 const SIM_SINGLE_THREADED_GC = env('ENGINE_LOAD_SIM_SINGLE_THREADED_GC', 1) !== 0;
+/**
+ * For the same reason, the simulator's heap may grow 4x between full collections (V8's
+ * --heap-growing-percent). With V8's own sizing its small old generation reached the next limit
+ * after a few MB of call state, so through a ramp it marked and compacted every 0.4-0.5 s (seen
+ * with --trace-gc: 38 mark-compacts in one 300,500 run, pauses up to 46 ms), and each pause delayed
+ * the UUID frames of the calls being set up. 0 gives V8's sizing, to compare.
+ */
+const SIM_HEAP_GROWING_PERCENT = env('ENGINE_LOAD_SIM_HEAP_GROWING_PERCENT', 300);
 const APP = 'bench-phone';
 const FRAMES_PER_S = 50;
 
@@ -419,7 +428,11 @@ async function main(): Promise<void> {
   const mediaDir = join(mediaRoot, 'ai-generated');
   mkdirSync(mediaDir, { recursive: true });
   writeFileSync(join(mediaRoot, `${LINE_NOISE}.wav`), lineNoiseWav(LINE_NOISE_DBFS, LINE_NOISE_S));
-  const simFlags = [...(SIM_SINGLE_THREADED_GC ? ['--single-threaded-gc'] : []), ...nodeFlagsFromEnv('BENCH_SIM_NODE_FLAGS')];
+  const simFlags = [
+    ...(SIM_SINGLE_THREADED_GC ? ['--single-threaded-gc'] : []),
+    ...(SIM_HEAP_GROWING_PERCENT > 0 ? [`--heap-growing-percent=${SIM_HEAP_GROWING_PERCENT}`] : []),
+    ...nodeFlagsFromEnv('BENCH_SIM_NODE_FLAGS'),
+  ];
   const sim = await startSimProcess({ soundDirs: [mediaRoot, join(REPO_ROOT, 'fixtures', 'audio')], nodeFlags: simFlags });
   let engine: EngineProcess | undefined;
   let events: AriEventStream | undefined;
@@ -489,6 +502,10 @@ async function main(): Promise<void> {
     report.note(SIM_SINGLE_THREADED_GC
       ? 'the simulator runs with --single-threaded-gc (it stands in for Asterisk, which has no GC threads to take the engine\'s core); ENGINE_LOAD_SIM_SINGLE_THREADED_GC=0 gives it V8\'s default GC threads'
       : 'the simulator runs with V8\'s default GC threads (ENGINE_LOAD_SIM_SINGLE_THREADED_GC=0)');
+    report.note(SIM_HEAP_GROWING_PERCENT > 0
+      ? `the simulator's heap grows ${SIM_HEAP_GROWING_PERCENT}% between full GCs (--heap-growing-percent; V8's own sizing made it mark-compact every 0.5 s while calls were set up); ENGINE_LOAD_SIM_HEAP_GROWING_PERCENT=0 restores it`
+      : 'the simulator\'s heap is sized by V8 (ENGINE_LOAD_SIM_HEAP_GROWING_PERCENT=0)');
+    report.note(`the engine runs with production's Node flags: ${ENGINE_NODE_FLAGS.join(' ')} (engine/node-flags.ts)`);
     report.note('a step is sustained when every bound call stays up, the engine writes >= 95% of its 20 ms frames, drops none, and its event-loop delay p99 stays under 50 ms');
     const bindHist = histogram(await scrape(eng.metricsUrl), 'ai_agent_audiosocket_bind_seconds');
     report.note(`ai_agent_audiosocket_bind_seconds (accept → UUID frame, all calls): p50 ${num(histogramQuantile(bindHist, 0.5) * 1000, 1)} ms, p99 ${num(histogramQuantile(bindHist, 0.99) * 1000, 1)} ms (bucket estimate)`);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_CONFIG_PATH, ENV_OVERRIDES } from '../engine/config/env.js';
+import { ENGINE_NODE_FLAGS } from '../engine/node-flags.js';
 import { optionsFromCli } from '../simulator/main.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -156,7 +157,7 @@ describe('Dockerfile (engine)', () => {
     expect(runtime).toContain('npm ci --omit=dev');
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toContain('CMD ["node", "dist/engine/main.js"]');
+    expect(runtime).toContain(`CMD ${JSON.stringify(['node', ...ENGINE_NODE_FLAGS, 'dist/engine/main.js'])}`.replace(/","/g, '", "'));
     // The engine's default config path, relative to WORKDIR, is where compose mounts ./config.
     expect(runtime).toMatch(/^WORKDIR \/app$/m);
     expect(`/app/${DEFAULT_CONFIG_PATH}`).toBe('/app/config/ai-agent.yaml');
@@ -173,6 +174,25 @@ describe('Dockerfile (engine)', () => {
     expect(allowed).not.toContain('config');
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
     for (const src of copied) expect(allowed, src).toContain(src);
+  });
+});
+
+describe('engine Node flags (engine/node-flags.ts)', () => {
+  const flags = ENGINE_NODE_FLAGS.join(' ');
+  const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+
+  it('are passed by npm start and npm run engine as by the Dockerfile', () => {
+    expect(scripts.start).toBe(`node ${flags} dist/engine/main.js`);
+    expect(scripts.engine).toBe(`tsx ${flags} engine/main.ts`);
+  });
+
+  it('are accepted by this Node and change its heap', () => {
+    const limit = (args: readonly string[]) => {
+      const r = spawnSync(process.execPath, [...args, '-p', 'require("node:v8").getHeapStatistics().heap_size_limit'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return Number(r.stdout);
+    };
+    expect(limit(ENGINE_NODE_FLAGS)).toBeGreaterThan(limit([]));
   });
 });
 

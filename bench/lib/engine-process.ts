@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ASTERISK_ARI_PORT_ENV, ASTERISK_HOST_ENV, DEEPGRAM_API_KEY_ENV, ENV_OVERRIDES } from '../../engine/config/env.js';
 import { freePort } from '../../engine/it/net.js';
+import { ENGINE_NODE_FLAGS } from '../../engine/node-flags.js';
 import { MeasuredChild, nodeFlagsFromEnv } from './children.js';
 
 /** BENCH_ENGINE_LOG=<file>: a copy of the engine's log lines, for looking into a run. */
@@ -65,7 +66,8 @@ export class EngineProcess {
     const child = new MeasuredChild({
       entry: 'engine/main.ts',
       args: [path],
-      nodeFlags: nodeFlagsFromEnv('BENCH_ENGINE_NODE_FLAGS'),
+      // Production's flags first (what is measured is what ships), then any given for a look inside.
+      nodeFlags: [...ENGINE_NODE_FLAGS, ...nodeFlagsFromEnv('BENCH_ENGINE_NODE_FLAGS')],
       // The engine's env overrides would win over the file; keep the bench's config authoritative.
       env: { ...blankOverrides(), AI_AGENT_CONFIG: path },
       onStdoutLine: (line) => self?.onLine(line),

@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { eventually, ROOT } from './harness.js';
 import { freePort } from './net.js';
 import type { LogLine } from './logs.js';
+import { ENGINE_NODE_FLAGS } from '../node-flags.js';
 
 export interface ChildEngine {
   proc: ChildProcess;
@@ -44,7 +45,7 @@ export async function spawnEngine(dir: string, rawConfig: Record<string, unknown
   writeFileSync(path, stringify(cfg));
   // Only what the engine needs: no config overrides leak in from the test's environment.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test' };
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine', 'main.ts'), path], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...ENGINE_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'engine', 'main.ts'), path], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: LogLine[] = [];
   const other: string[] = [];
   let rest = '';
