@@ -4,12 +4,13 @@
  * measured is what ships (scripts/compose.test.ts checks the first three against this list).
  *
  * --max-semi-space-size=32: a young generation of 2 × 32 MB instead of V8's 2 × 16 MB. Setting up
- * a call allocates about 750 KB that dies within a second (fetch, ARI events, logger children,
- * the greeting). At 25 new calls a second the default young generation filled every 0.5 s, and
- * what was still in flight was copied and then promoted; the old generation then reached its
- * next limit so often that V8 ran a mark-compact about every second through a ramp. With 32 MB,
- * on the 500-call silent ramp of `npm run bench -- engine-load` (2 cores, 5 alternating runs
- * each): GC pauses in the 300 → 500 step 24 → 12, bind p99 a median of 44 → 24 ms, engine RSS
- * at 500 calls about 180 → 220 MB.
+ * a call allocates about 750 KB (fetch, ARI events, logger children, the greeting), nearly all
+ * of it garbage within a second (estimated from how fast the young generation filled in a
+ * ramp). At 25 new calls a second the default young generation filled every 0.5 s; what was
+ * still in flight was copied, then promoted, and the old generation reached its next limit so
+ * often that V8 ran a mark-compact about every second through the ramp. With 32 MB, on the
+ * silent 300 → 500 step of `npm run bench -- engine-load` (2 cores, 5 alternating runs each):
+ * GC pauses 24 → 12, bind p99 a median of 44 → 24 ms, engine RSS at 500 calls about
+ * 180 → 220 MB.
  */
 export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];

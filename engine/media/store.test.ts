@@ -38,6 +38,7 @@ describe('media store', () => {
     expect(await readdir(dir)).toEqual(['aiav-c_1-1.sln16']);
     await store.remove(m);
     expect(await readdir(dir)).toEqual([]);
+    await expect(store.remove(m)).resolves.toBeUndefined();
   });
 
   it('sweeps only its own files, per call or all', async () => {
