@@ -8,8 +8,8 @@
  * audio (SessionOptions.callerSpeech) and no VAD tuning was given here, it listens to those
  * instead of running a second detector over the same frames. The answer to turn N is whatever
  * the YAML script lists for turn N (or for an utterance the harness says was played, or its
- * default), played from a recorded file. The user transcript it reports is the script's `expected_user_text`, the
- * harness's hint, or "<turn N>" — never a recognition result.
+ * default), played from a recorded file. The user transcript it reports is the script's
+ * `expected_user_text`, the harness's hint, or "<turn N>" — never a recognition result.
  *
  * Events, per turn:
  *   VAD speech-start          -> user_started_speaking   (also while the agent is speaking: the

@@ -81,6 +81,9 @@ export function scaleFrame(frame: MediaFrame, factor: number): MediaFrame {
   return { rate: frame.rate, pcm: out };
 }
 
+/** mixFrames' accumulator, grown to the longest mix yet (960 samples: 20 ms at 48 kHz). */
+let mixScratch = new Int32Array(960);
+
 /**
  * Sums frames into one at `rate` (each converted first), saturating; shorter frames count as
  * silence past their end. Used by snoops, mixing bridges and MixMonitor.
@@ -103,7 +106,6 @@ export function mixFrames(frames: readonly MediaFrame[], rate: number): MediaFra
   return { rate, pcm: out };
 }
 
-let mixScratch = new Int32Array(960);
 
 /** Root mean square of a frame's samples (0 for an empty frame). */
 export function frameRms(frame: MediaFrame): number {
