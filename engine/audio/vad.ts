@@ -136,6 +136,14 @@ const MAX_PITCH_PERIOD_S = 1 / 70;
  */
 const STATIONARY_MS = 200;
 const STATIONARY_STD_DB = 1.5;
+/**
+ * Every this many samples (a multiple of 4: the unrolled loop's step), correlation() checks
+ * whether the lag can still reach the threshold. 32 halves the products summed over speech and
+ * noise; checking more often saves few more.
+ */
+const PRUNE_BLOCK = 32;
+/** How far under the threshold a bound must be to drop a lag: far more than rounding moves it. */
+const PRUNE_MARGIN = 1e-6;
 /** Frames of band samples kept after the history before it is moved back (see advanceBand()). */
 const BAND_FRAMES = 8;
 
@@ -510,8 +518,9 @@ export class VoiceActivityDetector {
    * Peak normalised autocorrelation of the current frame's band signal against its past. The
    * detector itself only asks whether it reaches PERIODIC_CORRELATION: unless someone reads the
    * value (onFrame), the search starts at the last frame's best lag and stops at the first lag
-   * that reaches it, so a voiced frame usually costs one lag instead of ~100. It is the costly
-   * part of a loud frame.
+   * that reaches it, so a voiced frame usually costs one lag instead of ~100, and a lag that
+   * cannot reach it is dropped part way (see correlation()). It is the costly part of a loud
+   * frame.
    */
   private periodicity(offset: number, n: number): number {
     const band = this.band;
@@ -531,11 +540,11 @@ export class VoiceActivityDetector {
     const enough = this.onFrame ? Infinity : PERIODIC_CORRELATION;
     // The last best lag first; when it falls short it is the best so far, and not tried again.
     const hint = enough !== Infinity && this.bestLag >= this.minLag ? this.bestLag : 0;
-    let best = hint > 0 ? this.correlation(hint, len, e0) : 0;
+    let best = hint > 0 ? this.correlation(hint, len, e0, enough) : 0;
     if (best >= enough) return best;
     for (let lag = this.minLag; lag <= this.maxLag; lag++) {
       if (lag === hint) continue;
-      const r = this.correlation(lag, len, e0);
+      const r = this.correlation(lag, len, e0, enough);
       if (r > best) {
         best = r;
         this.bestLag = lag;
@@ -548,11 +557,21 @@ export class VoiceActivityDetector {
   /**
    * Normalised correlation of the frame (pitchBuffer from maxLag on, energy e0) with itself `lag`
    * samples earlier; 0 when not positive.
+   *
+   * When only "does it reach `enough`?" matters (enough < Infinity), the sum stops early once it
+   * cannot: by Cauchy-Schwarz the products still to add sum to at most the square root of the
+   * two windows' remaining energies (known from the running sums of squares). What is returned
+   * then is that upper bound, which is below `enough`. Noise and unvoiced frames, which try every
+   * lag, mostly stop half way; a lag that does reach `enough` is always summed in full, in the
+   * same order, so the verdict is the same as without the shortcut.
    */
-  private correlation(lag: number, len: number, e0: number): number {
+  private correlation(lag: number, len: number, e0: number, enough: number): number {
     const c = this.pitchBuffer;
     const sq = this.pitchEnergy;
     const first = this.maxLag;
+    const e1 = sq[len - lag] - sq[first - lag];
+    if (!(e1 > 0)) return 0;
+    const norm = Math.sqrt(e0 * e1);
     // Four partial sums: one running sum waits on each addition before the next (the loop's
     // speed limit); four let the CPU overlap them.
     let xy0 = 0;
@@ -560,7 +579,16 @@ export class VoiceActivityDetector {
     let xy2 = 0;
     let xy3 = 0;
     let k = first;
+    let check = enough === Infinity ? len : first + PRUNE_BLOCK;
     for (; k + 3 < len; k += 4) {
+      if (k >= check) {
+        check += PRUNE_BLOCK;
+        const rest = Math.sqrt(Math.max(0, sq[len] - sq[k]) * Math.max(0, sq[len - lag] - sq[k - lag]));
+        const bound = (xy0 + xy1 + (xy2 + xy3) + rest) / norm;
+        // The margin covers rounding: the energies come from differences of running sums, and
+        // the bound and the full sum add in different orders.
+        if (bound < enough - PRUNE_MARGIN) return Math.max(0, bound);
+      }
       xy0 += c[k] * c[k - lag];
       xy1 += c[k + 1] * c[k + 1 - lag];
       xy2 += c[k + 2] * c[k + 2 - lag];
@@ -568,8 +596,7 @@ export class VoiceActivityDetector {
     }
     for (; k < len; k++) xy0 += c[k] * c[k - lag];
     const xy = xy0 + xy1 + (xy2 + xy3);
-    const e1 = sq[len - lag] - sq[first - lag];
-    return xy > 0 && e1 > 0 ? xy / Math.sqrt(e0 * e1) : 0;
+    return xy > 0 ? xy / norm : 0;
   }
 
   private processFrame(frame: Int16Array, events: VadEvent[]): void {
