@@ -13,6 +13,7 @@ import { FrameTicker } from './audio/pacer.js';
 import { AudioSocketServer } from './audiosocket/server.js';
 import { ariPorts, audioBinder, vadDetector } from './call/adapters.js';
 import { CallManager } from './call/manager.js';
+import { ownerTag } from './call/owner.js';
 import type { CallSession, SessionConfig } from './call/session.js';
 import type { EngineConfig } from './config/load.js';
 import { ariConnectedCheck, audioSocketListeningCheck, providerAvailableCheck } from './http/checks.js';
@@ -58,7 +59,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const primary = providers[cfg.default_provider];
   if (!primary) throw new Error(`default_provider ${cfg.default_provider} is not available`);
 
-  const media = new MediaStore({ dir: cfg.media.dir, soundPrefix: cfg.media.sound_prefix });
+  const media = new MediaStore({ dir: cfg.media.dir, soundPrefix: cfg.media.sound_prefix, owner: ownerTag(cfg.ari.app) });
   await media.init();
 
   const ari = new AriClient({

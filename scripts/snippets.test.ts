@@ -46,11 +46,11 @@ describe.each(['extensions_ai.conf', 'extensions_custom.conf'])('docs/snippets/%
     }
   });
 
-  it('parses with the simulator dialplan parser, reaching Stasis(asterisk-ai-voice-agent)', () => {
+  it('parses with the simulator dialplan parser, reaching Stasis() of asterisk-ai-voice-agent unless AI_AGENT_APP names another app', () => {
     const dialplan = parseExtensions(text, name);
     for (const ctx of SHARED_CONTEXTS) expect([...dialplan.contexts.keys()]).toContain(ctx);
     const apps = [1, 2, 3].map((p) => dialplan.find('ai-voice-agent', 's', p)).map((s) => s && `${s.app}(${s.appData})`);
-    expect(apps).toEqual(['NoOp(ai-voice-agent: ${CHANNEL} uniqueid ${UNIQUEID} enters the AI agent)', 'Answer()', 'Stasis(asterisk-ai-voice-agent)']);
+    expect(apps).toEqual(['NoOp(ai-voice-agent: ${CHANNEL} uniqueid ${UNIQUEID} enters the AI agent)', 'Answer()', 'Stasis(${IF(${ISNULL(${AI_AGENT_APP})}?asterisk-ai-voice-agent:${AI_AGENT_APP})})']);
   });
 });
 

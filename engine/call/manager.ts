@@ -12,7 +12,8 @@ import type { AriEvent, Bridge, Channel } from '../ari/models.js';
 import { isUuid } from '../audiosocket/codec.js';
 import type { MediaStore } from '../media/store.js';
 import type { IsNotFound } from './ports.js';
-import { CallSession, OWN_PREFIX, type SessionConfig, type SessionDeps, type SessionHooks } from './session.js';
+import { OWN_PREFIX, ownPrefix } from './owner.js';
+import { CallSession, type SessionConfig, type SessionDeps, type SessionHooks } from './session.js';
 
 export interface ManagerAri {
   listChannels(): Promise<Channel[]>;
@@ -76,22 +77,25 @@ export class CallManager {
   /**
    * At start-up, before the app registers: hang up the engine's own channels and callers left in
    * its Stasis app by a previous run, destroy its bridges, and delete its stale media files.
+   * Only this engine's (its app's tag in the ids, owner.ts): another engine on the same Asterisk
+   * keeps its calls.
    */
   async sweep(): Promise<{ channels: number; bridges: number; files: number }> {
     const app = this.deps.sessionConfig.app;
+    const own = ownPrefix(app);
     let channels = 0;
     let bridges = 0;
     for (const ch of await this.deps.ari.listChannels()) {
       const stranded = ch.dialplan.app_name === 'Stasis' && ch.dialplan.app_data.split(',')[0] === app;
-      if (!ch.id.startsWith(OWN_PREFIX) && !stranded) continue;
+      if (!ch.id.startsWith(own) && !stranded) continue;
       if (await this.tolerate(() => this.deps.ari.hangup(ch.id))) channels++;
     }
     for (const br of await this.deps.ari.listBridges()) {
-      if (!br.id.startsWith(OWN_PREFIX)) continue;
+      if (!br.id.startsWith(own)) continue;
       if (await this.tolerate(() => this.deps.ari.destroyBridge(br.id))) bridges++;
     }
     const files = await this.deps.media.sweep();
-    this.log.info({ channels, bridges, files }, 'start-up sweep done');
+    this.log.info({ channels, bridges, files, idPrefix: own }, 'start-up sweep done');
     return { channels, bridges, files };
   }
 

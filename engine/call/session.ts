@@ -16,6 +16,7 @@ import type { MediaStore, StoredMedia } from '../media/store.js';
 import type { CallerSpeech, Provider, ProviderEvent, ProviderSession } from '../providers/types.js';
 import { BargeInDetector, type BargeInSettings } from './barge-in.js';
 import { SilenceCarrier } from './carrier.js';
+import { ownPrefix } from './owner.js';
 import { AgentPlayout } from './playout.js';
 import type { AudioBinder, BoundAudio, CallAri, IsNotFound } from './ports.js';
 import { ProviderFeed } from './provider-feed.js';
@@ -96,8 +97,6 @@ interface QueuedSegment {
   responseId: string;
 }
 
-/** Ids of what the engine creates, so a restart can sweep them by prefix. */
-export const OWN_PREFIX = 'aiav-';
 
 export class CallSession {
   readonly callId: string;
@@ -108,6 +107,8 @@ export class CallSession {
   private readonly deps: SessionDeps;
   private state: CallState = 'answering';
   private transport: AudioTransport;
+  /** `aiav-<tag>-<callId>`: what the ids of this call's channels, bridge and playbacks start with. */
+  private readonly idPrefix: string;
   private readonly bridgeId: string;
   private readonly extId: string;
   private readonly snoopId: string;
@@ -170,10 +171,12 @@ export class CallSession {
     this.cfg = cfg;
     this.deps = deps;
     this.transport = cfg.transport;
-    this.bridgeId = `${OWN_PREFIX}${this.callId}-br`;
-    this.extId = `${OWN_PREFIX}${this.callId}-ext`;
-    this.snoopId = `${OWN_PREFIX}${this.callId}-snoop`;
-    this.voiceId = `${OWN_PREFIX}${this.callId}-voice`;
+    // Ids a restart can sweep by prefix (see owner.ts).
+    this.idPrefix = `${ownPrefix(cfg.app)}${this.callId}`;
+    this.bridgeId = `${this.idPrefix}-br`;
+    this.extId = `${this.idPrefix}-ext`;
+    this.snoopId = `${this.idPrefix}-snoop`;
+    this.voiceId = `${this.idPrefix}-voice`;
     this.log = deps.logger.child({ callId: this.callId, channelId: callerId });
     this.timeline = new CallTimeline(deps.now);
     this.bargeIn = new BargeInDetector(cfg.bargeIn);
@@ -476,7 +479,7 @@ export class CallSession {
   // ── conversation ─────────────────────────────────────────────────────────────────────────
 
   private startCarrier(): void {
-    this.carrier = new SilenceCarrier(`${OWN_PREFIX}${this.callId}`, {
+    this.carrier = new SilenceCarrier(this.idPrefix, {
       write: async (pcm, rate) => (await this.writeMedia(pcm, rate)).uri,
       play: (playbackId, media) => this.deps.ari.play(this.callerId, { playbackId, media }),
       stop: (playbackId) => this.deps.ari.stopPlayback(playbackId),
@@ -732,7 +735,7 @@ export class CallSession {
       }
       return this.maybeAgentStopped();
     }
-    const playbackId = `${OWN_PREFIX}${this.callId}-pb-${next.media.name.split('-').pop()}`;
+    const playbackId = `${this.idPrefix}-pb-${next.media.name.split('-').pop()}`;
     this.playing = { ...next, playbackId, startedAt: null };
     this.deps.hooks?.ownPlayback?.(playbackId);
     let target = this.callerId;
@@ -874,7 +877,7 @@ export class CallSession {
     if (uri) {
       this.log.warn({ uri, reason }, 'playing apology and hanging up');
       this.timeline.mark('apology', { uri });
-      const playbackId = `${OWN_PREFIX}${this.callId}-apology`;
+      const playbackId = `${this.idPrefix}-apology`;
       this.deps.hooks?.ownPlayback?.(playbackId);
       // The caller hears it out: hang up when it finishes (or fails), or after a bound.
       const finished = new Promise<void>((resolve) => {

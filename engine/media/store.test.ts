@@ -52,4 +52,19 @@ describe('media store', () => {
     expect(await store.sweep()).toBe(1);
     expect(await readdir(dir)).toEqual(['operator-file.wav']);
   });
+
+  it("with an owner, names its files after it and sweeps none of another engine's sharing the dir", async () => {
+    const mine = new MediaStore({ dir, soundPrefix: 'ai-generated', owner: '1a2b3c' });
+    const theirs = new MediaStore({ dir, soundPrefix: 'ai-generated', owner: '4d5e6f' });
+    const m = await mine.write('a', 1, Buffer.alloc(640), 16000);
+    expect(m.uri).toBe('sound:ai-generated/aiav-1a2b3c-a-1');
+    await mine.write('b', 1, Buffer.alloc(640), 16000);
+    await theirs.write('a', 1, Buffer.alloc(640), 16000);
+    await writeFile(join(dir, '.aiav-1a2b3c-b-2.1234.tmp'), 'x');
+    // A probe file of `make doctor` (a store with no owner).
+    await new MediaStore({ dir, soundPrefix: 'ai-generated' }).write('ai-doctor-0f0f0f0f', 0, Buffer.alloc(320), 8000);
+    expect(await mine.sweep('b')).toBe(2);
+    expect(await mine.sweep()).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(['aiav-4d5e6f-a-1.sln16', 'aiav-ai-doctor-0f0f0f0f-0.ulaw']);
+  });
 });

@@ -3,7 +3,9 @@
  *
  * Files are written in a format Asterisk plays without trouble for the call (8 kHz μ-law, or
  * slin16 for 16 kHz), atomically (write a dot-file, then rename) so Asterisk never opens a
- * half-written file, and named `<prefix>-<callId>-<seq>` so the restart sweep can tell ours apart.
+ * half-written file, and named `aiav-<owner>-<callId>-<seq>` so the restart sweep can tell ours
+ * apart, from operators' files and from other engines' sharing the dir (owner: the engine's tag,
+ * see call/owner.ts).
  * They are played as `sound:<soundPrefix>/<name>`: never with an extension, which Asterisk
  * refuses (trace s7).
  */
@@ -27,15 +29,20 @@ export interface MediaStoreOptions {
   dir: string;
   /** The folder under Asterisk's sounds dir where `dir` is visible, e.g. "ai-generated". */
   soundPrefix: string;
+  /** Whose files these are (the engine's owner tag); names start `aiav-<owner>-`. None: `aiav-`. */
+  owner?: string;
 }
 
 export class MediaStore {
   readonly dir: string;
   private readonly soundPrefix: string;
+  /** What every file name of this store starts with, before `-<callId>-<seq>`. */
+  private readonly base: string;
 
   constructor(opts: MediaStoreOptions) {
     this.dir = opts.dir;
     this.soundPrefix = opts.soundPrefix.replace(/\/+$/, '');
+    this.base = opts.owner === undefined ? FILE_PREFIX : `${FILE_PREFIX}-${safe(opts.owner)}`;
   }
 
   async init(): Promise<void> {
@@ -45,7 +52,7 @@ export class MediaStore {
   /** Writes one segment of linear16 audio and returns what to play. */
   async write(callId: string, seq: number, pcm: Buffer, sampleRate: number): Promise<StoredMedia> {
     const { ext, bytes } = encodeForAsterisk(pcm, sampleRate);
-    const name = `${FILE_PREFIX}-${safe(callId)}-${seq}`;
+    const name = `${this.base}-${safe(callId)}-${seq}`;
     const path = join(this.dir, `${name}.${ext}`);
     const tmp = join(this.dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
     await writeFile(tmp, bytes);
@@ -64,9 +71,9 @@ export class MediaStore {
     }
   }
 
-  /** Files of one call (or of every call) still on disk. */
+  /** Files of one call (or of every call of this owner) still on disk. */
   async list(callId?: string): Promise<string[]> {
-    const prefix = callId === undefined ? `${FILE_PREFIX}-` : `${FILE_PREFIX}-${safe(callId)}-`;
+    const prefix = callId === undefined ? `${this.base}-` : `${this.base}-${safe(callId)}-`;
     let names: string[];
     try {
       names = await readdir(this.dir);

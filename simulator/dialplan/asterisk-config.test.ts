@@ -97,6 +97,12 @@ describe('asterisk-docker/extensions.conf', () => {
     expect(dialplan.hasExtension('ai-voice-agent', 'abc')).toBe(false);
   });
 
+  it('[ai-voice-agent] hands the call to the app a channel variable names (several engines on one Asterisk)', () => {
+    const r = run('ai-voice-agent', 's', { AI_AGENT_APP: 'second-agent' });
+    expect(r.trace).toContain('Stasis(second-agent)');
+    expect(r.warnings).toEqual([]);
+  });
+
   it('[ai-audiosocket] streams a snoop to the default address with a valid UUID', () => {
     const r = run('ai-audiosocket', 's', { AUDIOSOCKET_UUID: UUID });
     expect(r.trace.slice(1)).toEqual(['Answer()', `AudioSocket(${UUID},127.0.0.1:8090)`, expect.stringMatching(/^Verbose\(2,/), 'Hangup']);
