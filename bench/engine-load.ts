@@ -519,7 +519,14 @@ async function main(): Promise<void> {
     if (eng.errors.length > 0) report.note(`engine error lines (last ${eng.errors.length}): ${[...new Set(eng.errors.map((e) => e.msg))].join('; ')}`);
 
     const primary = results.silent ?? results.talking;
-    for (const kind of RAMPS) report.target(`calls sustained (${kind} callers)`, results[kind].sustained, '>=', 500, 'calls');
+    // Issue 3's target: 500 bound calls held, with the simulator feeding them (silent, streaming).
+    // Talking callers measure something else, what one engine process does as a conversation
+    // engine (VAD on speech, a provider turn and file playback per caller every window): a number
+    // to size limits.max_calls from, with no target.
+    for (const kind of RAMPS) {
+      if (kind === 'talking') report.capacity('calls sustained (talking callers, a turn each per window)', results[kind].sustained, 'calls');
+      else report.target(`calls sustained (${kind} callers)`, results[kind].sustained, '>=', 500, 'calls');
+    }
     report.target('engine RSS at 500 calls', primary?.at500 ? primary.at500.rss / 1048576 : null, '<', 300, 'MB');
     report.target('bind time p99 at 500 calls (engine bindMs)', primary?.at500?.bindP99 ?? null, '<', 50, 'ms');
     report.target(`engine heap growth over ${CHURN} calls (after GC)`, (afterChurn.engine.heapUsed - baseline.engine.heapUsed) / 1048576, '<', 5, 'MB');

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT } from './lib/children.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
-import { formatMeasured, RESULT_FILE_ENV, type ScenarioResult } from './lib/report.js';
+import { formatMeasured, RESULT_FILE_ENV, targetText, verdict, type ScenarioResult } from './lib/report.js';
 import { num, renderTable } from './lib/table.js';
 
 const SCENARIOS = ['codec', 'sim-load', 'engine-load', 'conversation', 'barge-in'] as const;
@@ -109,8 +109,8 @@ async function main(): Promise<void> {
           o.scenario,
           t.what,
           t.measured === null ? '-' : `${formatMeasured(t.measured)} ${t.unit}`,
-          `${t.target} ${t.unit} (${t.kind})`,
-          t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET',
+          targetText(t),
+          verdict(t),
         ]),
   );
   process.stdout.write(`\n=== Summary (${num(totalS, 0)} s) ===\n${renderTable(['scenario', 'what', 'measured', 'target', 'result'], rows)}\n`);

@@ -24,8 +24,22 @@ export interface TargetCheck {
   target: string;
   /** null when nothing was measured. */
   met: boolean | null;
-  /** Where the target comes from: seed acceptance or engineering target. */
-  kind: 'seed' | 'target';
+  /**
+   * Where the target comes from: seed acceptance or engineering target. `capacity`: a number
+   * measured for sizing, with no target to meet (`target` is "-", `met` null).
+   */
+  kind: 'seed' | 'target' | 'capacity';
+}
+
+/** The target column of a summary row. */
+export function targetText(t: TargetCheck): string {
+  return t.kind === 'capacity' ? 'none (capacity)' : `${t.target} ${t.unit} (${t.kind})`;
+}
+
+/** The result column of a summary row. */
+export function verdict(t: TargetCheck): string {
+  if (t.kind === 'capacity') return 'measured';
+  return t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET';
 }
 
 export interface ScenarioResult {
@@ -75,10 +89,16 @@ export class Report {
   }
 
   /** Records a target; `measured` null means it could not be measured. */
-  target(what: string, measured: number | null | undefined, op: Op, limit: number, unit: string, kind: TargetCheck['kind'] = 'target'): void {
+  target(what: string, measured: number | null | undefined, op: Op, limit: number, unit: string, kind: 'seed' | 'target' = 'target'): void {
     const m = measured === undefined || measured === null || !Number.isFinite(measured) ? null : measured;
     const met = m === null ? null : op === '<' ? m < limit : op === '<=' ? m <= limit : op === '>' ? m > limit : m >= limit;
     this.result.targets.push({ what, measured: m, unit, target: `${op} ${limit}`, met, kind });
+  }
+
+  /** A number for sizing that has no target (shown among the targets, judged neither way). */
+  capacity(what: string, measured: number | null | undefined, unit: string): void {
+    const m = measured === undefined || measured === null || !Number.isFinite(measured) ? null : measured;
+    this.result.targets.push({ what, measured: m, unit, target: '-', met: null, kind: 'capacity' });
   }
 
   /** Prints the targets and writes the JSON for run.ts. */
@@ -88,11 +108,10 @@ export class Report {
       const rows = this.result.targets.map((t) => [
         t.what,
         t.measured === null ? '-' : `${formatMeasured(t.measured)} ${t.unit}`,
-        `${t.target} ${t.unit}`,
-        t.kind,
-        t.met === null ? 'not measured' : t.met ? 'met' : 'NOT MET',
+        targetText(t),
+        verdict(t),
       ]);
-      print(`\nTargets\n${renderTable(['what', 'measured', 'target', 'kind', 'result'], rows)}`);
+      print(`\nTargets\n${renderTable(['what', 'measured', 'target', 'result'], rows)}`);
     }
     print(`(${this.result.scenario} took ${this.result.durationS} s)`);
     const file = process.env[RESULT_FILE_ENV];
