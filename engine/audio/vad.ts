@@ -144,8 +144,14 @@ const STATIONARY_STD_DB = 1.5;
 const PRUNE_BLOCK = 32;
 /** How far under the threshold a bound must be to drop a lag: far more than rounding moves it. */
 const PRUNE_MARGIN = 1e-6;
-/** Frames of band samples kept after the history before it is moved back (see advanceBand()). */
-const BAND_FRAMES = 8;
+/**
+ * Frames of band samples kept after the history before it is moved back (see advanceBand()).
+ * One: the history is then copied back on every frame (228 numbers at 16 kHz), but the buffer
+ * stays 4.4 KB instead of 22 KB. With 500 calls the detectors' buffers are what falls out of the
+ * CPU caches between two frames of a call: with 8 frames of room, the engine needed 99-102% of a
+ * core for 500 streaming callers; with 1, 96-98% (bench/engine-load.ts, 3 runs each).
+ */
+const BAND_FRAMES = 1;
 
 /** RBJ audio-EQ cookbook coefficients of a biquad section, normalised by a0. */
 interface Section {
@@ -201,6 +207,13 @@ function isDigitalZero(frame: Int16Array): boolean {
   return true;
 }
 
+/** Sign changes between neighbouring samples of band[offset, offset + n). */
+function zeroCrossings(band: Float64Array, offset: number, n: number): number {
+  let crossings = 0;
+  for (let i = offset + 1; i < offset + n; i++) if ((band[i] >= 0) !== (band[i - 1] >= 0)) crossings++;
+  return crossings;
+}
+
 function toDb(meanSquare: number): number {
   return meanSquare > 0 ? Math.max(SILENT_DB, 10 * Math.log10(meanSquare / (FULL_SCALE * FULL_SCALE))) : SILENT_DB;
 }
@@ -240,8 +253,7 @@ export class VoiceActivityDetector {
   private readonly history: number;
   /**
    * Band-passed samples, ending at `bandEnd` with the last frame analysed; room for
-   * BAND_FRAMES frames after the history, so it is shifted back once every few frames instead
-   * of on every one.
+   * BAND_FRAMES frames after the history.
    */
   private band!: Float64Array;
   private bandEnd = 0;
@@ -442,16 +454,14 @@ export class VoiceActivityDetector {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += frame[i];
     mean /= n;
-    // One pass: both filter sections, the frame's AC and band energy, the sub-block levels and
-    // the zero crossings. The arithmetic, and its order, is that of filtering the whole frame
-    // through one section, then the other, then measuring.
+    // One pass: both filter sections, the frame's AC and band energy and the sub-block levels.
+    // The arithmetic, and its order, is that of filtering the whole frame through one section,
+    // then the other, then measuring.
     const { b0: hb0, b1: hb1, b2: hb2, a1: ha1, a2: ha2 } = filter.hp;
     const { b0: lb0, b1: lb1, b2: lb2, a1: la1, a2: la2 } = filter.lp;
     let { hx1, hx2, hy1, hy2, ly1, ly2 } = filter;
     let total = 0;
     let bandEnergy = 0;
-    let crossings = 0;
-    let prev = 0;
     const subDb: number[] = [];
     for (let start = 0; start < n; start += this.subSamples) {
       const end = Math.min(start + this.subSamples, n);
@@ -477,8 +487,6 @@ export class VoiceActivityDetector {
         total += ac * ac;
         bandEnergy += y * y;
         sub += y * y;
-        if (i > 0 && (y >= 0) !== (prev >= 0)) crossings++;
-        prev = y;
       }
       subDb.push(toDb(sub / (end - start)));
     }
@@ -495,7 +503,8 @@ export class VoiceActivityDetector {
       // Only where it can matter: it is the costly part.
       periodicity: bandDb >= this.floorDbfs ? this.periodicity(offset, n) : 0,
       bandRatio: total > 0 ? Math.min(1, bandEnergy / total) : 0,
-      zcr: crossings / n,
+      // Only a frame listener reads it: counted from the band samples then, not in the loop above.
+      zcr: this.onFrame ? zeroCrossings(band, offset, n) / n : 0,
       subDb,
     };
   }
