@@ -89,6 +89,26 @@ describe('barge-in detector', () => {
     expect(d.isEcho(1500, -30)).toBe(false); // the agent fell silent longer than the echo window ago
   });
 
+  it('says when the caller’s level can matter: agent heard lately (echo), or speaking with barge-in on', () => {
+    const d = new BargeInDetector(settings);
+    // The session skips measuring a frame unless one of these holds: isEcho() must then be false
+    // at any level, and callerFrame() must not read it.
+    for (const t of [0, 1500]) {
+      if (t === 1500) d.agentLevel(1000, -20);
+      expect(d.agentHeard(t)).toBe(false);
+      for (const level of [-90, -30, 0]) expect(d.isEcho(t, level)).toBe(false);
+    }
+    expect(d.agentHeard(1100)).toBe(true);
+    expect(d.listening).toBe(false);
+    d.agentStarted(2000, { greeting: false });
+    expect(d.listening).toBe(true);
+    d.agentStopped();
+    expect(d.listening).toBe(false);
+    const off = new BargeInDetector({ ...settings, enabled: false });
+    off.agentStarted(0, { greeting: false });
+    expect(off.listening).toBe(false);
+  });
+
   it('the agent’s silent frames neither extend nor cut short the echo window', () => {
     const d = new BargeInDetector(settings);
     d.agentLevel(1000, -20);

@@ -62,6 +62,11 @@ export class BargeInDetector {
     return this.speaking;
   }
 
+  /** Whether callerFrame() may look at the caller's level now (barge-in on, agent speaking). */
+  get listening(): boolean {
+    return this.s.enabled && this.speaking;
+  }
+
   /** Where the caller's current run of qualifying speech began, if one is under way. */
   get speechOnsetMs(): number | null {
     return this.runStart;
@@ -98,6 +103,11 @@ export class BargeInDetector {
   isEcho(nowMs: number, dbfs: number): boolean {
     const ceiling = this.echoCeiling(nowMs);
     return ceiling > Number.NEGATIVE_INFINITY && dbfs <= ceiling;
+  }
+
+  /** Whether the agent was heard within the echo window: isEcho() is false for any level otherwise. */
+  agentHeard(nowMs: number): boolean {
+    return this.echoCeiling(nowMs) > Number.NEGATIVE_INFINITY;
   }
 
   /** One caller frame starting at nowMs; returns a barge-in when the caller took the turn. */
