@@ -729,14 +729,21 @@ export class VoiceActivityDetector {
     this.steadyPeriodicFrames += this.steadyPeriodic[at];
     this.steadyNext = (at + 1) % n;
     if (this.steadyCount === n && this.steadyPeriodicFrames === 0) {
-      // Summed oldest first, as the frames came.
+      // Summed oldest first, as the frames came (from steadyNext to the end, then from 0).
+      const ring = this.steadyDb;
+      const oldest = this.steadyNext;
       let sum = 0;
-      for (let i = 0; i < n; i++) sum += this.steadyDb[(this.steadyNext + i) % n];
+      for (let i = oldest; i < n; i++) sum += ring[i];
+      for (let i = 0; i < oldest; i++) sum += ring[i];
       const mean = sum / n;
-      let squares = 0;
-      for (let i = 0; i < n; i++) squares += (this.steadyDb[(this.steadyNext + i) % n] - mean) ** 2;
-      const variance = squares / n;
-      if (Math.sqrt(variance) <= STATIONARY_STD_DB && mean > this.noiseDb) this.noiseDb = mean;
+      // The spread only matters when the floor would rise: on steady line noise the floor is at
+      // or above the window's mean in about two windows of three, which skip it.
+      if (mean > this.noiseDb) {
+        let squares = 0;
+        for (let i = oldest; i < n; i++) squares += (ring[i] - mean) ** 2;
+        for (let i = 0; i < oldest; i++) squares += (ring[i] - mean) ** 2;
+        if (Math.sqrt(squares / n) <= STATIONARY_STD_DB) this.noiseDb = mean;
+      }
     }
 
     this.recent.push(db);
