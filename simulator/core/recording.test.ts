@@ -97,7 +97,10 @@ describe.concurrent('ARI recordings', () => {
       const wall = (r: typeof started): number => Date.parse(r.event.timestamp.replace('+0000', 'Z'));
       const boundary = (Math.floor(wall(started) / 1000) + 1 + 1) * 1000;
       expect(wall(finished)).toBeGreaterThanOrEqual(boundary);
-      expect(wall(finished) - boundary).toBeLessThan(100);
+      // A whole second late would be the off-by-one this guards against. The bound leaves room
+      // for a loaded machine's late timers (188 ms seen once in CI), so it checks the rule, not
+      // the speed.
+      expect(wall(finished) - boundary).toBeLessThan(500);
       // The file is as long as the recording ran: between 1 and 2 s of audio.
       const wav = parseWav(readFileSync(t.pbx.storedRecordingFile('r7').path));
       const ms = (wav.pcm.length / 2 / wav.rate) * 1000;
