@@ -89,24 +89,31 @@ describe('barge-in detector', () => {
     expect(d.isEcho(1500, -30)).toBe(false); // the agent fell silent longer than the echo window ago
   });
 
-  it('says when the caller’s level can matter: agent heard lately (echo), or speaking with barge-in on', () => {
+  it('measures the caller’s level only when the answer depends on it', () => {
     const d = new BargeInDetector(settings);
-    // The session skips measuring a frame unless one of these holds: isEcho() must then be false
-    // at any level, and callerFrame() must not read it.
-    for (const t of [0, 1500]) {
-      if (t === 1500) d.agentLevel(1000, -20);
-      expect(d.agentHeard(t)).toBe(false);
-      for (const level of [-90, -30, 0]) expect(d.isEcho(t, level)).toBe(false);
-    }
-    expect(d.agentHeard(1100)).toBe(true);
-    expect(d.listening).toBe(false);
+    let measured = 0;
+    const level = (db: number) => () => (measured++, db);
+    // Agent never heard, or heard longer than the echo window ago: no echo, whatever the level.
+    expect(d.isEcho(0, level(-30))).toBe(false);
+    d.agentLevel(1000, -20);
+    expect(d.isEcho(1500, level(-30))).toBe(false);
+    // Agent not speaking: no barge-in, whatever the level.
+    expect(d.callerFrame(1500, 20, level(-10), true)).toBeNull();
+    expect(measured).toBe(0);
+    // Heard lately: measured, and echo when under the agent's level.
+    expect(d.isEcho(1100, level(-30))).toBe(true);
+    expect(measured).toBe(1);
+    // Speaking: an unvoiced frame is not measured, a voiced one is.
     d.agentStarted(2000, { greeting: false });
-    expect(d.listening).toBe(true);
-    d.agentStopped();
-    expect(d.listening).toBe(false);
+    expect(d.callerFrame(3000, 20, level(-10), false)).toBeNull();
+    expect(measured).toBe(1);
+    d.callerFrame(3020, 20, level(-10), true);
+    expect(measured).toBe(2);
+    // Barge-in off: never measured for it.
     const off = new BargeInDetector({ ...settings, enabled: false });
     off.agentStarted(0, { greeting: false });
-    expect(off.listening).toBe(false);
+    expect(off.callerFrame(3000, 20, level(-10), true)).toBeNull();
+    expect(measured).toBe(2);
   });
 
   it('the agent’s silent frames neither extend nor cut short the echo window', () => {

@@ -44,6 +44,17 @@ export interface BargeIn {
   atMs: number;
 }
 
+/**
+ * A caller frame's level (dBFS), or how to measure it: a pass over the frame, which isEcho() and
+ * callerFrame() take only when the answer depends on it (agent heard lately; a voiced frame while
+ * the agent speaks), so most frames of a call are never measured.
+ */
+export type CallerLevel = number | (() => number);
+
+function levelOf(level: CallerLevel): number {
+  return typeof level === 'number' ? level : level();
+}
+
 export class BargeInDetector {
   private readonly s: BargeInSettings;
   private speaking = false;
@@ -60,11 +71,6 @@ export class BargeInDetector {
 
   get agentSpeaking(): boolean {
     return this.speaking;
-  }
-
-  /** Whether callerFrame() may look at the caller's level now (barge-in on, agent speaking). */
-  get listening(): boolean {
-    return this.s.enabled && this.speaking;
   }
 
   /** Where the caller's current run of qualifying speech began, if one is under way. */
@@ -100,23 +106,20 @@ export class BargeInDetector {
    * Such frames are kept from the provider and the VAD (an echo suppressor), so neither takes the
    * agent's own words for the caller's.
    */
-  isEcho(nowMs: number, dbfs: number): boolean {
+  isEcho(nowMs: number, dbfs: CallerLevel): boolean {
     const ceiling = this.echoCeiling(nowMs);
-    return ceiling > Number.NEGATIVE_INFINITY && dbfs <= ceiling;
-  }
-
-  /** Whether the agent was heard within the echo window: isEcho() is false for any level otherwise. */
-  agentHeard(nowMs: number): boolean {
-    return this.echoCeiling(nowMs) > Number.NEGATIVE_INFINITY;
+    return ceiling > Number.NEGATIVE_INFINITY && levelOf(dbfs) <= ceiling;
   }
 
   /** One caller frame starting at nowMs; returns a barge-in when the caller took the turn. */
-  callerFrame(nowMs: number, frameMs: number, dbfs: number, voiced: boolean): BargeIn | null {
+  callerFrame(nowMs: number, frameMs: number, dbfs: CallerLevel, voiced: boolean): BargeIn | null {
     if (!this.s.enabled || !this.speaking) return null;
     if (this.greeting && this.s.protectGreeting) return null;
     if (nowMs < this.agentSince + this.s.protectionWindowMs) return this.resetRun();
     if (nowMs < this.lastBargeAt + this.s.cooldownMs) return this.resetRun();
-    if (!voiced || dbfs < this.s.energyThresholdDbfs || dbfs <= this.echoCeiling(nowMs)) return this.resetRun();
+    if (!voiced) return this.resetRun();
+    const level = levelOf(dbfs);
+    if (level < this.s.energyThresholdDbfs || level <= this.echoCeiling(nowMs)) return this.resetRun();
 
     if (this.runStart === null) this.runStart = nowMs;
     this.runMs += frameMs;

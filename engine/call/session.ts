@@ -582,14 +582,12 @@ export class CallSession {
       this.playout.prune(now - 1000);
     }
     this.bargeIn.agentLevel(now, this.playout.levelAt(now));
-    // The caller's level costs a pass over the frame, and only counts while the agent was heard
-    // lately (echo) or is speaking (barge-in): most frames of a call need none.
+    // Measured at most once, and only if the barge-in detector asks (see CallerLevel).
     let level = knownDbfs;
-    const agentHeard = this.bargeIn.agentHeard(now);
-    if (level === undefined && agentHeard) level = dbfs(pcm);
+    const callerLevel = (): number => (level ??= dbfs(pcm));
     // While the agent is heard, what is no louder than its echo would be is treated as echo:
     // the provider and the VAD get silence instead (a simple echo suppressor).
-    const echo = agentHeard && this.bargeIn.isEcho(now, level!);
+    const echo = this.bargeIn.isEcho(now, callerLevel);
     if (echo) {
       this.suppressedFrames++;
       if (!this.silence || this.silence.length !== pcm.length) this.silence = Buffer.alloc(pcm.length);
@@ -598,9 +596,7 @@ export class CallSession {
     if (this.provider) this.feed?.push(heard);
     const voiced = this.vad!.isSpeech(heard);
     const frameMs = (pcm.length / 2 / this.rate) * 1000;
-    // callerFrame() reads the level only for a voiced frame while it listens.
-    if (level === undefined && voiced && this.bargeIn.listening) level = dbfs(pcm);
-    const barge = this.bargeIn.callerFrame(now, frameMs, level ?? Number.NEGATIVE_INFINITY, voiced);
+    const barge = this.bargeIn.callerFrame(now, frameMs, callerLevel, voiced);
     if (barge) void this.doBargeIn(barge.onsetMs, 'vad');
   }
 
