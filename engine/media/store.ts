@@ -10,7 +10,7 @@
  * refuses (trace s7).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { ulawEncode } from '../audio/ulaw.js';
@@ -62,13 +62,7 @@ export class MediaStore {
 
   /** Deletes a played segment; one already gone is fine. */
   async remove(media: StoredMedia): Promise<void> {
-    // unlink, not rm({ force }): rm stats the path first, a second file-system call on every
-    // segment of every turn (about 2% of the engine's CPU with 300 talking callers).
-    try {
-      await unlink(media.path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    await unlinkIfThere(media.path);
   }
 
   /** Files of one call (or of every call of this owner) still on disk. */
@@ -86,8 +80,20 @@ export class MediaStore {
   /** Deletes what an earlier run left behind (at start-up, when no call of ours is live). */
   async sweep(callId?: string): Promise<number> {
     const files = await this.list(callId);
-    await Promise.all(files.map((f) => rm(f, { force: true })));
+    await Promise.all(files.map(unlinkIfThere));
     return files.length;
+  }
+}
+
+/**
+ * unlink, not rm({ force }): rm stats the path first, a second file-system call on every segment
+ * of every turn (about 2% of the engine's CPU with 300 talking callers). Gone already is fine.
+ */
+async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
