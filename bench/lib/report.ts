@@ -31,6 +31,11 @@ export interface TargetCheck {
   kind: 'seed' | 'target' | 'capacity';
 }
 
+/** A measurement, or null when there is none to show (missing, NaN, infinite). */
+function finiteOrNull(measured: number | null | undefined): number | null {
+  return measured === undefined || measured === null || !Number.isFinite(measured) ? null : measured;
+}
+
 /** The target column of a summary row. */
 export function targetText(t: TargetCheck): string {
   return t.kind === 'capacity' ? 'none (capacity)' : `${t.target} ${t.unit} (${t.kind})`;
@@ -90,15 +95,14 @@ export class Report {
 
   /** Records a target; `measured` null means it could not be measured. */
   target(what: string, measured: number | null | undefined, op: Op, limit: number, unit: string, kind: 'seed' | 'target' = 'target'): void {
-    const m = measured === undefined || measured === null || !Number.isFinite(measured) ? null : measured;
+    const m = finiteOrNull(measured);
     const met = m === null ? null : op === '<' ? m < limit : op === '<=' ? m <= limit : op === '>' ? m > limit : m >= limit;
     this.result.targets.push({ what, measured: m, unit, target: `${op} ${limit}`, met, kind });
   }
 
   /** A number for sizing that has no target (shown among the targets, judged neither way). */
   capacity(what: string, measured: number | null | undefined, unit: string): void {
-    const m = measured === undefined || measured === null || !Number.isFinite(measured) ? null : measured;
-    this.result.targets.push({ what, measured: m, unit, target: '-', met: null, kind: 'capacity' });
+    this.result.targets.push({ what, measured: finiteOrNull(measured), unit, target: '-', met: null, kind: 'capacity' });
   }
 
   /** Prints the targets and writes the JSON for run.ts. */
