@@ -336,3 +336,32 @@ describe('VoiceActivityDetector without a frame listener', () => {
     }
   });
 });
+
+describe('VoiceActivityDetector after speech, in digital silence', () => {
+  // The band filter's memory decays after the last sample of speech. Left alone it would sink
+  // into subnormal numbers (~20x slower arithmetic, for the rest of the call) and never reach
+  // the exact zero that lets digital silence skip the filter. White-box: it reads the memory.
+  const SMALLEST_NORMAL = 2.2250738585072014e-308;
+  for (const [rate, frameMs] of [[8000, 20], [16000, 20], [48000, 20], [16000, 100]]) {
+    it(`never holds a subnormal and comes to rest (${rate} Hz, ${frameMs} ms frames)`, () => {
+      const vad = new VoiceActivityDetector({ rate, frameMs });
+      const memory = (): number[] => {
+        const f = (vad as unknown as { filter: Record<'hx1' | 'hx2' | 'hy1' | 'hy2' | 'ly1' | 'ly2', number> }).filter;
+        return [f.hx1, f.hx2, f.hy1, f.hy2, f.ly1, f.ly2];
+      };
+      vad.push(voiced(500, rate, -10));
+      const frame = Math.round((rate * frameMs) / 1000) * 2;
+      const zeros = silence(rate, frameMs);
+      expect(zeros.length).toBe(frame);
+      let restedAfter = -1;
+      for (let k = 0; k < 2000 / frameMs; k++) {
+        vad.push(zeros);
+        const m = memory();
+        for (const v of m) expect(v === 0 || Math.abs(v) >= SMALLEST_NORMAL).toBe(true);
+        if (restedAfter < 0 && m.every((v) => v === 0)) restedAfter = (k + 1) * frameMs;
+      }
+      expect(restedAfter).toBeGreaterThan(0);
+      expect(restedAfter).toBeLessThanOrEqual(200);
+    });
+  }
+});

@@ -107,6 +107,11 @@ export type VadEvent =
 
 const SILENT_DB = -120;
 const NO_SAMPLES = new Int16Array(0);
+/**
+ * What push() returns when no event completes (nearly every frame): one shared, frozen list, so
+ * the usual frame allocates none.
+ */
+const NO_EVENTS: VadEvent[] = Object.freeze([]) as unknown as VadEvent[];
 const SUB_BLOCK_MS = 5;
 /** Noise floor movement per frame, dB. */
 const FALL_FACTOR = 0.5;
@@ -225,7 +230,11 @@ interface FrameAnalysis {
   bandRatio: number;
   zcr: number;
   /** Band level of each 5 ms sub-block, dBFS. */
-  subDb: number[];
+  readonly subDb: Float64Array;
+}
+
+function newAnalysis(subBlocks: number): FrameAnalysis {
+  return { bandDb: SILENT_DB, digitalSilence: true, periodicity: 0, bandRatio: 0, zcr: 0, subDb: new Float64Array(subBlocks) };
 }
 
 export class VoiceActivityDetector {
@@ -285,9 +294,17 @@ export class VoiceActivityDetector {
   private onsetVoiced = 0;
   private silentFrames = 0;
   private lastSpeechFrame = -1;
-  private lastSpeechSubDb: number[] = [];
+  /** Sub-block levels of the last speech-like frame while speaking (a copy). */
+  private lastSpeechSubDb!: Float64Array;
   private speechStartSample = 0;
   private previous: FrameAnalysis | undefined;
+  /**
+   * Two analyses that analyse() fills in turn: the one it fills is never `previous`, which the
+   * next frame's refineStart() reads. No objects are made per frame.
+   */
+  private readonly analyses: [FrameAnalysis, FrameAnalysis];
+  /** Events of the push() under way: NO_EVENTS until one completes. */
+  private events = NO_EVENTS;
   private lastSpeechLike = false;
   /** The threshold in force when the last speech-like frame was judged. */
   private lastThresholdDb = 0;
@@ -320,14 +337,17 @@ export class VoiceActivityDetector {
     this.onFrame = opts.onFrame;
     this.zeroBytes = Buffer.alloc(this.frameSamples * 2);
     this.zeroSamples = new Int16Array(this.frameSamples);
+    const subBlocks = Math.ceil(this.frameSamples / this.subSamples);
     this.zeroAnalysis = Object.freeze({
       bandDb: SILENT_DB,
       digitalSilence: true,
       periodicity: 0,
       bandRatio: 0,
       zcr: 0,
-      subDb: Object.freeze(new Array<number>(Math.ceil(this.frameSamples / this.subSamples)).fill(SILENT_DB)) as number[],
+      subDb: new Float64Array(subBlocks).fill(SILENT_DB),
     });
+    this.analyses = [newAnalysis(subBlocks), newAnalysis(subBlocks)];
+    this.lastSpeechSubDb = new Float64Array(subBlocks);
     this.reset();
   }
 
@@ -385,10 +405,10 @@ export class VoiceActivityDetector {
     // no view to allocate (a silent call pushes 50 of these a second).
     // The end bytes first: a frame of line noise fails there without a native call.
     const zeroBytes = this.zeroBytes;
+    this.events = NO_EVENTS;
     if (this.carry === undefined && this.pending.length === 0 && pcm.length === zeroBytes.length && pcm[0] === 0 && pcm[pcm.length - 1] === 0 && pcm.equals(zeroBytes)) {
-      const events: VadEvent[] = [];
-      this.processFrame(this.zeroSamples, events);
-      return events;
+      this.processFrame(this.zeroSamples);
+      return this.events;
     }
     let bytes = pcm;
     if (this.carry) {
@@ -407,26 +427,35 @@ export class VoiceActivityDetector {
       all.set(this.pending);
       all.set(input, this.pending.length);
     }
-    const events: VadEvent[] = [];
     let at = 0;
+    if (all.length === this.frameSamples) {
+      this.processFrame(all);
+      at = all.length;
+    }
     for (; at + this.frameSamples <= all.length; at += this.frameSamples) {
-      this.processFrame(all.subarray(at, at + this.frameSamples), events);
+      this.processFrame(all.subarray(at, at + this.frameSamples));
     }
     this.pending = at === all.length ? NO_SAMPLES : all.slice(at);
-    return events;
+    return this.events;
   }
 
   /** Ends the stream: analyses what is buffered and closes open speech. Then resets. */
   flush(): VadEvent[] {
-    const events: VadEvent[] = [];
+    this.events = NO_EVENTS;
     if (this.pending.length > 0) {
       const last = new Int16Array(this.frameSamples);
       last.set(this.pending);
-      this.processFrame(last, events);
+      this.processFrame(last);
     }
-    if (this.isSpeaking) events.push(this.endEvent(undefined));
+    if (this.isSpeaking) this.emit(this.endEvent(undefined));
+    const events = this.events;
     this.reset();
     return events;
+  }
+
+  private emit(event: VadEvent): void {
+    if (this.events === NO_EVENTS) this.events = [];
+    this.events.push(event);
   }
 
   private ms(sample: number): number {
@@ -449,6 +478,8 @@ export class VoiceActivityDetector {
       return this.zeroAnalysis;
     }
     this.bandZeros = 0;
+    const a = this.previous === this.analyses[0] ? this.analyses[1] : this.analyses[0];
+    const subDb = a.subDb;
     const offset = this.advanceBand(n);
     const band = this.band;
     let mean = 0;
@@ -462,20 +493,13 @@ export class VoiceActivityDetector {
     let { hx1, hx2, hy1, hy2, ly1, ly2 } = filter;
     let total = 0;
     let bandEnergy = 0;
-    const subDb: number[] = [];
-    for (let start = 0; start < n; start += this.subSamples) {
+    for (let start = 0, k = 0; start < n; start += this.subSamples, k++) {
       const end = Math.min(start + this.subSamples, n);
       let sub = 0;
       for (let i = start; i < end; i++) {
         const x = frame[i];
-        // Flush to zero: after speech then digital silence the memory decays into subnormal
-        // numbers, which cost ~20x more per operation on x86 and never quite reach 0 (seen in
-        // the benchmarks: ~100 µs instead of ~5 µs a frame for the rest of the call). 1e-20 is
-        // far below one LSB.
-        let h = hb0 * x + hb1 * hx1 + hb2 * hx2 - ha1 * hy1 - ha2 * hy2;
-        if (h < 1e-20 && h > -1e-20) h = 0;
-        let y = lb0 * h + lb1 * hy1 + lb2 * hy2 - la1 * ly1 - la2 * ly2;
-        if (y < 1e-20 && y > -1e-20) y = 0;
+        const h = hb0 * x + hb1 * hx1 + hb2 * hx2 - ha1 * hy1 - ha2 * hy2;
+        const y = lb0 * h + lb1 * hy1 + lb2 * hy2 - la1 * ly1 - la2 * ly2;
         hx2 = hx1;
         hx1 = x;
         hy2 = hy1;
@@ -488,7 +512,18 @@ export class VoiceActivityDetector {
         bandEnergy += y * y;
         sub += y * y;
       }
-      subDb.push(toDb(sub / (end - start)));
+      subDb[k] = toDb(sub / (end - start));
+      // Flush to zero: after speech then digital silence the memory decays towards subnormal
+      // numbers, which cost ~20x more per operation on x86 and never quite reach 0 (seen in the
+      // benchmarks: ~100 µs instead of ~5 µs a frame for the rest of the call). Checked once a
+      // sub-block, not per sample (that took a seventh of the VAD's time): in 5 ms the memory
+      // shrinks by a factor of 1e-33 at most (the 3400 Hz section's), so from under 1e-20, far
+      // below one LSB, it never nears the subnormal range (under 2.2e-308). The inputs (hx) are
+      // whole samples.
+      if (hy1 < 1e-20 && hy1 > -1e-20) hy1 = 0;
+      if (hy2 < 1e-20 && hy2 > -1e-20) hy2 = 0;
+      if (ly1 < 1e-20 && ly1 > -1e-20) ly1 = 0;
+      if (ly2 < 1e-20 && ly2 > -1e-20) ly2 = 0;
     }
     filter.hx1 = hx1;
     filter.hx2 = hx2;
@@ -497,16 +532,14 @@ export class VoiceActivityDetector {
     filter.ly1 = ly1;
     filter.ly2 = ly2;
     const bandDb = toDb(bandEnergy / n);
-    return {
-      bandDb,
-      digitalSilence: total / n <= DIGITAL_SILENCE_MEAN_SQUARE,
-      // Only where it can matter: it is the costly part.
-      periodicity: bandDb >= this.floorDbfs ? this.periodicity(offset, n) : 0,
-      bandRatio: total > 0 ? Math.min(1, bandEnergy / total) : 0,
-      // Only a frame listener reads it: counted from the band samples then, not in the loop above.
-      zcr: this.onFrame ? zeroCrossings(band, offset, n) / n : 0,
-      subDb,
-    };
+    a.bandDb = bandDb;
+    a.digitalSilence = total / n <= DIGITAL_SILENCE_MEAN_SQUARE;
+    // Only where it can matter: it is the costly part.
+    a.periodicity = bandDb >= this.floorDbfs ? this.periodicity(offset, n) : 0;
+    a.bandRatio = total > 0 ? Math.min(1, bandEnergy / total) : 0;
+    // Only a frame listener reads it: counted from the band samples then, not in the loop above.
+    a.zcr = this.onFrame ? zeroCrossings(band, offset, n) / n : 0;
+    return a;
   }
 
   /**
@@ -608,7 +641,7 @@ export class VoiceActivityDetector {
     return xy > 0 ? xy / norm : 0;
   }
 
-  private processFrame(frame: Int16Array, events: VadEvent[]): void {
+  private processFrame(frame: Int16Array): void {
     const a = this.analyse(frame);
     const frameStart = this.frameIndex * this.frameSamples;
     if (a.digitalSilence) {
@@ -640,7 +673,7 @@ export class VoiceActivityDetector {
       this.silentFrames = 0;
       if (this.isSpeaking) {
         this.lastSpeechFrame = this.frameIndex;
-        this.lastSpeechSubDb = a.subDb;
+        this.lastSpeechSubDb.set(a.subDb);
       } else if (
         this.frameIndex - this.onsetFrame + 1 >= this.minSpeechFrames &&
         this.onsetVoiced >= this.minVoicedFrames
@@ -648,8 +681,8 @@ export class VoiceActivityDetector {
         this.isSpeaking = true;
         this.speechStartSample = this.onsetSample;
         this.lastSpeechFrame = this.frameIndex;
-        this.lastSpeechSubDb = a.subDb;
-        events.push({
+        this.lastSpeechSubDb.set(a.subDb);
+        this.emit({
           type: 'speech-start',
           sample: this.onsetSample,
           atMs: this.ms(this.onsetSample),
@@ -660,7 +693,7 @@ export class VoiceActivityDetector {
       this.onsetFrame = -1;
       this.onsetVoiced = 0;
       if (this.isSpeaking && ++this.silentFrames >= this.minSilenceFrames) {
-        events.push(this.endEvent(frameStart + frame.length));
+        this.emit(this.endEvent(frameStart + frame.length));
       }
     }
 
