@@ -137,6 +137,11 @@ export class CallSession {
   private silence: Buffer | null = null;
   private streamEndTimer: NodeJS.Timeout | undefined;
   private framesSincePrune = 0;
+  /** The frame onCallerAudio() is handling and its level once measured (NaN: not yet). */
+  private framePcm: Buffer | null = null;
+  private frameDbfs = NaN;
+  /** The barge-in detector's CallerLevel for that frame: one function for the call, not one per frame. */
+  private readonly frameLevel = (): number => (Number.isNaN(this.frameDbfs) ? (this.frameDbfs = dbfs(this.framePcm!)) : this.frameDbfs);
   private feed: ProviderFeed | null = null;
   /** Agent audio at the provider's rate → the call's rate, per response (no clicks between chunks). */
   private downsampler: StreamingResampler | null = null;
@@ -583,11 +588,11 @@ export class CallSession {
     }
     this.bargeIn.agentLevel(now, this.playout.levelAt(now));
     // Measured at most once, and only if the barge-in detector asks (see CallerLevel).
-    let level = knownDbfs;
-    const callerLevel = (): number => (level ??= dbfs(pcm));
+    this.framePcm = pcm;
+    this.frameDbfs = knownDbfs ?? NaN;
     // While the agent is heard, what is no louder than its echo would be is treated as echo:
     // the provider and the VAD get silence instead (a simple echo suppressor).
-    const echo = this.bargeIn.isEcho(now, callerLevel);
+    const echo = this.bargeIn.isEcho(now, this.frameLevel);
     if (echo) {
       this.suppressedFrames++;
       if (!this.silence || this.silence.length !== pcm.length) this.silence = Buffer.alloc(pcm.length);
@@ -596,7 +601,8 @@ export class CallSession {
     if (this.provider) this.feed?.push(heard);
     const voiced = this.vad!.isSpeech(heard);
     const frameMs = (pcm.length / 2 / this.rate) * 1000;
-    const barge = this.bargeIn.callerFrame(now, frameMs, callerLevel, voiced);
+    const barge = this.bargeIn.callerFrame(now, frameMs, this.frameLevel, voiced);
+    this.framePcm = null;
     if (barge) void this.doBargeIn(barge.onsetMs, 'vad');
   }
 
