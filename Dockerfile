@@ -62,4 +62,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
 
 # Exec form: node is PID 1 and receives SIGTERM from `docker stop` directly. The flag is the
 # engine's GC setting for call setup bursts: see engine/node-flags.ts.
-CMD ["node", "--max-semi-space-size=32", "dist/engine/main.js"]
+CMD ["node", "--max-semi-space-size=32", "--heap-growing-percent=100", "dist/engine/main.js"]
