@@ -111,7 +111,7 @@ const NO_SAMPLES = new Int16Array(0);
  * What push() returns when no event completes (nearly every frame): one shared, frozen list, so
  * the usual frame allocates none.
  */
-const NO_EVENTS: VadEvent[] = Object.freeze([]) as unknown as VadEvent[];
+const NO_EVENTS: readonly VadEvent[] = Object.freeze([]);
 const SUB_BLOCK_MS = 5;
 /** Noise floor movement per frame, dB. */
 const FALL_FACTOR = 0.5;
@@ -295,7 +295,7 @@ export class VoiceActivityDetector {
   private silentFrames = 0;
   private lastSpeechFrame = -1;
   /** Sub-block levels of the last speech-like frame while speaking (a copy). */
-  private lastSpeechSubDb!: Float64Array;
+  private readonly lastSpeechSubDb: Float64Array;
   private speechStartSample = 0;
   private previous: FrameAnalysis | undefined;
   /**
@@ -304,7 +304,7 @@ export class VoiceActivityDetector {
    */
   private readonly analyses: [FrameAnalysis, FrameAnalysis];
   /** Events of the push() under way: NO_EVENTS until one completes. */
-  private events = NO_EVENTS;
+  private events: readonly VadEvent[] = NO_EVENTS;
   private lastSpeechLike = false;
   /** The threshold in force when the last speech-like frame was judged. */
   private lastThresholdDb = 0;
@@ -400,7 +400,7 @@ export class VoiceActivityDetector {
   }
 
   /** Analyses more audio (any length); returns the events it completes. */
-  push(pcm: Buffer): VadEvent[] {
+  push(pcm: Buffer): readonly VadEvent[] {
     // One whole frame of digital zero, nothing pending: analysed from a shared zero frame, with
     // no view to allocate (a silent call pushes 50 of these a second).
     // The end bytes first: a frame of line noise fails there without a native call.
@@ -428,19 +428,16 @@ export class VoiceActivityDetector {
       all.set(input, this.pending.length);
     }
     let at = 0;
-    if (all.length === this.frameSamples) {
-      this.processFrame(all);
-      at = all.length;
-    }
     for (; at + this.frameSamples <= all.length; at += this.frameSamples) {
-      this.processFrame(all.subarray(at, at + this.frameSamples));
+      // A whole frame pushed alone (the usual case) is analysed as it is: no view made for it.
+      this.processFrame(all.length === this.frameSamples ? all : all.subarray(at, at + this.frameSamples));
     }
     this.pending = at === all.length ? NO_SAMPLES : all.slice(at);
     return this.events;
   }
 
   /** Ends the stream: analyses what is buffered and closes open speech. Then resets. */
-  flush(): VadEvent[] {
+  flush(): readonly VadEvent[] {
     this.events = NO_EVENTS;
     if (this.pending.length > 0) {
       const last = new Int16Array(this.frameSamples);
@@ -454,8 +451,7 @@ export class VoiceActivityDetector {
   }
 
   private emit(event: VadEvent): void {
-    if (this.events === NO_EVENTS) this.events = [];
-    this.events.push(event);
+    this.events = this.events === NO_EVENTS ? [event] : [...this.events, event];
   }
 
   private ms(sample: number): number {

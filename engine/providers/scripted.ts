@@ -144,7 +144,7 @@ class ScriptedSession implements ProviderSession {
 
   pushAudio(pcm: Buffer): void {
     if (this.closed || !this.vad) return;
-    let events: VadEvent[];
+    let events: readonly VadEvent[];
     try {
       events = this.vad.push(pcm);
     } catch (err) {
@@ -154,7 +154,7 @@ class ScriptedSession implements ProviderSession {
     this.onSpeech(events);
   }
 
-  private onSpeech(events: VadEvent[]): void {
+  private onSpeech(events: readonly VadEvent[]): void {
     for (const event of events) {
       if (event.type === 'speech-start') {
         this.log.debug({ atMs: event.atMs, delivering: this.current !== undefined }, 'caller speech started');
