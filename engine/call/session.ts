@@ -97,7 +97,6 @@ interface QueuedSegment {
   responseId: string;
 }
 
-
 export class CallSession {
   readonly callId: string;
   readonly callerId: string;

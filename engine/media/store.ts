@@ -14,8 +14,10 @@ import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { ulawEncode } from '../audio/ulaw.js';
+import { OWN_PREFIX } from '../call/owner.js';
 
-export const FILE_PREFIX = 'aiav';
+/** What every file name starts with: the mark of the engine's ids (call/owner.ts), without its dash. */
+export const FILE_PREFIX = OWN_PREFIX.slice(0, -1);
 
 export interface StoredMedia {
   /** File name without extension, as used in the sound: URI. */
